@@ -1,0 +1,49 @@
+import { fileURLToPath } from 'node:url';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { apiAuthRoutes } from './auth/api.js';
+import { authenticate, requireUser, sameOriginWrites } from './auth/middleware.js';
+import { authRoutes } from './auth/routes.js';
+import type { AppEnv, Deps } from './context.js';
+import { healthRoutes } from './health/routes.js';
+import { problem } from './http/problem.js';
+import { securityHeaders } from './http/security.js';
+import { canonicalSlash } from './http/slashes.js';
+import { roomRoutes } from './rooms/routes.js';
+
+const publicDir = fileURLToPath(new URL('../public', import.meta.url));
+
+// Forms and JSON bodies are small; anything larger is refused before it is parsed.
+const MAX_BODY_BYTES = 64 * 1024;
+
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>({ strict: false });
+
+  app.use(securityHeaders(deps.config));
+  app.use(canonicalSlash);
+  app.use(
+    '/static/*',
+    serveStatic({
+      root: publicDir,
+      rewriteRequestPath: (path) => path.replace(/^\/static/, ''),
+      onFound: (_path, c) => c.header('Cache-Control', 'public, max-age=3600'),
+    }),
+  );
+  app.route('/', healthRoutes(deps));
+  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, 413, 'That request is too large.') }));
+  app.use(sameOriginWrites(deps));
+  app.use(authenticate(deps));
+
+  app.route('/', authRoutes(deps));
+  app.route('/api', apiAuthRoutes(deps));
+  app.use('/lobby/*', requireUser);
+  app.route('/lobby', roomRoutes(deps));
+
+  app.notFound((c) => problem(c, 404, 'There is nothing at this address.'));
+  app.onError((error, c) => {
+    deps.log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
+    return problem(c, 500, 'Something went wrong on our side. Please try again in a moment.');
+  });
+  return app;
+}

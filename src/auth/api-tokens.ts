@@ -1,0 +1,96 @@
+import { and, eq, gt, isNotNull, isNull, ne } from 'drizzle-orm';
+import { sign, verify } from 'hono/jwt';
+import type { Db } from '../db/client.js';
+import { type User, refreshTokens } from '../db/schema.js';
+import { generateToken, tokenId } from './tokens.js';
+import { findUserById } from './users.js';
+
+/** The old client decodes the access token and reads `username`, so it is a JWT; it lives 5 minutes. */
+export const ACCESS_TOKEN_SECONDS = 5 * 60;
+
+export interface TokenPolicy {
+  secret: string;
+  refreshMaxAge: number;
+}
+
+export interface TokenPair {
+  access: string;
+  refresh: string;
+}
+
+function signAccessToken(user: User, secret: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return sign(
+    {
+      user_id: user.id,
+      username: user.username,
+      first_name: user.firstName,
+      last_name: user.lastName,
+      token_type: 'access',
+      iat: now,
+      exp: now + ACCESS_TOKEN_SECONDS,
+      jti: generateToken(),
+    },
+    secret,
+    'HS256',
+  );
+}
+
+async function issue(db: Db, user: User, policy: TokenPolicy, familyId: string): Promise<TokenPair> {
+  const refresh = generateToken();
+  await db.insert(refreshTokens).values({
+    id: tokenId(refresh),
+    userId: user.id,
+    familyId,
+    expiresAt: new Date(Date.now() + policy.refreshMaxAge * 1000),
+  });
+  return { access: await signAccessToken(user, policy.secret), refresh };
+}
+
+/** A new sign-in: a new refresh token family. */
+export function issueTokenPair(db: Db, user: User, policy: TokenPolicy): Promise<TokenPair> {
+  return issue(db, user, policy, generateToken());
+}
+
+/**
+ * Trades a refresh token for a new pair. Each refresh token works once: the update below succeeds for
+ * exactly one caller. Presenting an already used token means it was copied, so its whole family ends.
+ */
+export async function rotateRefreshToken(db: Db, refresh: string, policy: TokenPolicy): Promise<TokenPair | null> {
+  const id = tokenId(refresh);
+  const [current] = await db
+    .update(refreshTokens)
+    .set({ usedAt: new Date() })
+    .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt), gt(refreshTokens.expiresAt, new Date())))
+    .returning();
+  if (!current) {
+    const [replayed] = await db
+      .select({ familyId: refreshTokens.familyId })
+      .from(refreshTokens)
+      .where(and(eq(refreshTokens.id, id), isNotNull(refreshTokens.usedAt)));
+    if (replayed) await db.delete(refreshTokens).where(eq(refreshTokens.familyId, replayed.familyId));
+    return null;
+  }
+  // Older used tokens of the family are no longer needed to detect a replay of the latest one.
+  await db
+    .delete(refreshTokens)
+    .where(and(eq(refreshTokens.familyId, current.familyId), isNotNull(refreshTokens.usedAt), ne(refreshTokens.id, id)));
+  const user = await findUserById(db, current.userId);
+  return user ? issue(db, user, policy, current.familyId) : null;
+}
+
+/** The user an access token speaks for, or null for anything else (a refresh token, expired, forged). */
+export async function userForAccessToken(db: Db, token: string, secret: string): Promise<User | null> {
+  let claims: Record<string, unknown>;
+  try {
+    claims = await verify(token, secret, 'HS256');
+  } catch {
+    return null;
+  }
+  if (claims.token_type !== 'access' || typeof claims.user_id !== 'number') return null;
+  return findUserById(db, claims.user_id);
+}
+
+export async function revokeUserRefreshTokens(db: Db, userId: number): Promise<void> {
+  await db.delete(refreshTokens).where(eq(refreshTokens.userId, userId));
+}

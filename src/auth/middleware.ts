@@ -1,0 +1,62 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv, Deps } from '../context.js';
+import { problem } from '../http/problem.js';
+import { wantsJson } from '../http/negotiate.js';
+import { userForAccessToken } from './api-tokens.js';
+import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './cookie.js';
+import { validateSessionToken } from './sessions.js';
+
+export const bearerToken = (c: Context) => c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
+
+/** Puts `user` and `session` on the context: from the session cookie, else from a bearer access token. */
+export function authenticate({ db, config, secret }: Deps): MiddlewareHandler<AppEnv> {
+  const policy = { idleTimeout: config.sessionIdleTimeout, maxAge: config.sessionMaxAge };
+  return createMiddleware<AppEnv>(async (c, next) => {
+    c.set('user', null);
+    c.set('session', null);
+    const token = readSessionCookie(c, config);
+    if (token) {
+      const result = await validateSessionToken(db, token, policy);
+      if (!result) clearSessionCookie(c, config);
+      else {
+        c.set('user', result.user);
+        c.set('session', result.session);
+        if (result.extended) writeSessionCookie(c, config, token, result.session.expiresAt);
+      }
+    } else {
+      const access = bearerToken(c);
+      if (access) c.set('user', await userForAccessToken(db, access, secret));
+    }
+    await next();
+  });
+}
+
+/** Pages send people to the sign-in page; API clients get a 401 they can act on. */
+export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get('user')) return next();
+  if (wantsJson(c) || bearerToken(c)) return problem(c, 401, 'Sign in first: send a valid access token.');
+  return c.redirect('/', 303);
+});
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Cross-site request forgery guard for browser requests. A state-changing request must come from our
+ * own origin (the Origin header, or Sec-Fetch-Site where Origin is absent). Requests authenticated
+ * only by a bearer token carry no ambient credential, so the old client may call them from its own
+ * origin; so may the /api/ token endpoints, which never read the cookie. A request with neither
+ * header comes from a non-browser client (curl) that a web page cannot drive.
+ */
+export function sameOriginWrites({ config }: Deps): MiddlewareHandler<AppEnv> {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (SAFE_METHODS.has(c.req.method) || c.req.path.startsWith('/api/')) return next();
+    if (bearerToken(c) && !readSessionCookie(c, config)) return next();
+    const expected = config.publicOrigin ?? new URL(c.req.url).origin;
+    const origin = c.req.header('origin');
+    const site = c.req.header('sec-fetch-site');
+    const allowed = origin !== undefined ? origin === expected : site === undefined || site === 'same-origin' || site === 'none';
+    if (!allowed) return problem(c, 403, 'This request came from another site, so it was refused. Open Hubbub directly and try again.');
+    return next();
+  });
+}

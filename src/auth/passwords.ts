@@ -1,0 +1,29 @@
+import { type Algorithm, hash, verify } from '@node-rs/argon2';
+import { dictionary } from '@zxcvbn-ts/language-common';
+
+// OWASP's argon2id parameters. `Algorithm` is a const enum in the typings; 2 is Argon2id.
+const ARGON2ID = 2 as Algorithm;
+const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, OPTIONS);
+}
+
+// Verified when the username is unknown, so both failures cost one argon2 run and look alike.
+const decoyHash = hashPassword('decoy password never issued to anyone');
+
+/** Checks a password against a stored hash; with no hash it still does the same work, then fails. */
+export async function verifyPassword(storedHash: string | null | undefined, password: string): Promise<boolean> {
+  if (!storedHash) {
+    await verify(await decoyHash, password).catch(() => false);
+    return false;
+  }
+  return verify(storedHash, password).catch(() => false);
+}
+
+// ~49,000 passwords seen most often in breaches, ranked; matched without regard to case.
+const common = new Set((dictionary['passwords-common'] as string[]).map((word) => word.toLowerCase()));
+
+export function isCommonPassword(password: string): boolean {
+  return common.has(password.toLowerCase());
+}

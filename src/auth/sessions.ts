@@ -1,0 +1,73 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { type User, sessions, users } from '../db/schema.js';
+import { generateToken, tokenId } from './tokens.js';
+
+export interface SessionPolicy {
+  /** Seconds without use after which a session ends. */
+  idleTimeout: number;
+  /** Seconds after sign-in after which a session ends however active it is. */
+  maxAge: number;
+}
+
+export interface Session {
+  id: string;
+  userId: number;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+// Extending the idle expiry costs a write; once a minute per session is precise enough.
+const EXTEND_GRANULARITY_MS = 60_000;
+
+function expiryFrom(now: number, createdAt: Date, policy: SessionPolicy): Date {
+  return new Date(Math.min(now + policy.idleTimeout * 1000, createdAt.getTime() + policy.maxAge * 1000));
+}
+
+export async function createSession(db: Db, userId: number, policy: SessionPolicy) {
+  const token = generateToken();
+  const createdAt = new Date();
+  const session: Session = {
+    id: tokenId(token),
+    userId,
+    createdAt,
+    expiresAt: expiryFrom(createdAt.getTime(), createdAt, policy),
+  };
+  await db.insert(sessions).values(session);
+  return { token, session };
+}
+
+export type SessionValidation = { session: Session; user: User; extended: boolean } | null;
+
+/** Looks the token up by its hash; ends it when idle or too old; otherwise pushes the idle expiry on. */
+export async function validateSessionToken(db: Db, token: string, policy: SessionPolicy): Promise<SessionValidation> {
+  const id = tokenId(token);
+  const [row] = await db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(sessions.userId, users.id))
+    .where(eq(sessions.id, id));
+  if (!row) return null;
+  const { session, user } = row;
+  const now = Date.now();
+  const absoluteEnd = session.createdAt.getTime() + policy.maxAge * 1000;
+  if (now >= session.expiresAt.getTime() || now >= absoluteEnd) {
+    await db.delete(sessions).where(eq(sessions.id, id));
+    return null;
+  }
+  const next = expiryFrom(now, session.createdAt, policy);
+  const extended = next.getTime() - session.expiresAt.getTime() >= EXTEND_GRANULARITY_MS;
+  if (extended) {
+    session.expiresAt = next;
+    await db.update(sessions).set({ expiresAt: next }).where(eq(sessions.id, id));
+  }
+  return { session, user, extended };
+}
+
+export async function invalidateSession(db: Db, sessionId: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.id, sessionId));
+}
+
+export async function invalidateUserSessions(db: Db, userId: number): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.userId, userId));
+}

@@ -1,0 +1,39 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { type User, users } from '../db/schema.js';
+
+export type NewUser = Pick<User, 'username' | 'firstName' | 'lastName' | 'icon'> & {
+  passwordHash: string | null;
+  isGuest?: boolean;
+};
+
+/** Inserts the user, or returns null when the name is taken in any letter case (the unique index decides). */
+export async function insertUser(db: Db, user: NewUser): Promise<User | null> {
+  const [created] = await db.insert(users).values(user).onConflictDoNothing().returning();
+  return created ?? null;
+}
+
+export async function findUserByUsername(db: Db, username: string): Promise<User | null> {
+  const [user] = await db
+    .select()
+    .from(users)
+    .where(sql`lower(${users.username}) = lower(${username})`);
+  return user ?? null;
+}
+
+export async function findUserById(db: Db, id: number): Promise<User | null> {
+  const [user] = await db.select().from(users).where(eq(users.id, id));
+  return user ?? null;
+}
+
+/** What any page or API client may see of a user. */
+export function publicUser(user: User) {
+  return {
+    id: user.id,
+    username: user.username,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    icon: user.icon,
+    is_guest: user.isGuest,
+  };
+}

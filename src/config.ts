@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+const origin = z
+  .string()
+  .transform((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a URL such as https://chat.example.com' });
+      return z.NEVER;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: 'must start with https:// (or http:// for localhost)' });
+      return z.NEVER;
+    }
+    if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+      // Session cookies are Secure everywhere but on localhost; plain http elsewhere could never sign in.
+      ctx.addIssue({ code: 'custom', message: 'must use https:// unless the host is localhost' });
+      return z.NEVER;
+    }
+    if (url.pathname !== '/' || url.search || url.hash) {
+      ctx.addIssue({ code: 'custom', message: 'must be an origin only (scheme, host and port, no path)' });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  PUBLIC_ORIGIN: origin.optional(),
+  SECRET: z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 48)').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_IDLE_TIMEOUT: seconds(7 * 24 * 3600),
+  SESSION_MAX_AGE: seconds(30 * 24 * 3600),
+  REFRESH_TOKEN_MAX_AGE: seconds(14 * 24 * 3600),
+});
+
+export type Config = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.infer<typeof envSchema>) {
+  const publicOrigin = env.PUBLIC_ORIGIN;
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    dataDir: env.DATA_DIR,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    /** When unset, requests are checked against their own Host (fine for localhost and dev). */
+    publicOrigin,
+    secureCookies: publicOrigin !== undefined && !publicOrigin.startsWith('http://'),
+    secret: env.SECRET,
+    logLevel: env.LOG_LEVEL,
+    sessionIdleTimeout: env.SESSION_IDLE_TIMEOUT,
+    sessionMaxAge: env.SESSION_MAX_AGE,
+    refreshTokenMaxAge: env.REFRESH_TOKEN_MAX_AGE,
+  };
+}
+
+// Values that may hold credentials are never echoed back, not even in an error.
+const SENSITIVE = new Set(['SECRET', 'DATABASE_URL', 'REDIS_URL']);
+
+export class ConfigError extends Error {}
+
+/** Reads the environment once; an invalid value stops the start with a message naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      const shown = SENSITIVE.has(name) ? '' : `=${JSON.stringify(env[name] ?? '')}`;
+      return `  ${name}${shown}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return toConfig(parsed.data);
+}

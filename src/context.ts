@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { Session } from './auth/sessions.js';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import type { User } from './db/schema.js';
+
+/** What the routes of one running instance share. */
+export interface Deps {
+  db: Db;
+  config: Config;
+  /** HS256 key for access tokens: from SECRET, or generated once and kept in the database. */
+  secret: string;
+  log: Logger;
+}
+
+export type AppEnv = {
+  Variables: {
+    user: User | null;
+    session: Session | null;
+  };
+};

@@ -1,0 +1,26 @@
+import type { Context } from 'hono';
+
+/** The submitted form as plain strings; files and repeated fields are ignored. */
+export async function formFields(c: Context): Promise<Record<string, string>> {
+  const body = await c.req.parseBody().catch(() => ({}));
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(body)) {
+    if (typeof value === 'string') fields[name] = value;
+  }
+  return fields;
+}
+
+export type JsonBody = { ok: true; body: unknown } | { ok: false; status: 400 | 415; error: string };
+
+/** JSON endpoints take JSON only: a form post from another site can never reach them as valid input. */
+export async function jsonBody(c: Context): Promise<JsonBody> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    return { ok: false, status: 415, error: 'Send the body as JSON with Content-Type: application/json.' };
+  }
+  try {
+    return { ok: true, body: await c.req.json() };
+  } catch {
+    return { ok: false, status: 400, error: 'The body is not valid JSON.' };
+  }
+}

@@ -1,0 +1,18 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ErrorPage } from '../../views/ErrorPage.js';
+import type { AppEnv } from '../context.js';
+import { wantsJson } from './negotiate.js';
+
+export type FieldMessages = Record<string, string>;
+
+/**
+ * An error a person (or an API client) can act on: JSON `{error, fields}` or a page with the message.
+ * `detail` repeats the message because the old API's clients display that key.
+ */
+export function problem(c: Context<AppEnv>, status: ContentfulStatusCode, error: string, fields?: FieldMessages) {
+  if (wantsJson(c)) {
+    return c.json({ error, detail: error, ...(fields ? { fields } : {}) }, status);
+  }
+  return c.html(<ErrorPage status={status} message={error} user={c.get('user')} />, status);
+}

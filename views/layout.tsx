@@ -1,0 +1,40 @@
+import { html } from 'hono/html';
+import type { Child, FC } from 'hono/jsx';
+import type { User } from '../src/db/schema.js';
+import { iconUrl } from '../src/auth/icons.js';
+
+export const Layout: FC<{ title: string; user?: User | null; children?: Child }> = ({ title, user, children }) =>
+  html`<!doctype html>${(
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · Hubbub`}</title>
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="/static/css/app.css" />
+      </head>
+      <body>
+        <header class="topbar">
+          <a class="brand" href="/">
+            <img src="/static/favicon.svg" alt="" width="28" height="28" />
+            Hubbub
+          </a>
+          {user ? <SignedInAs user={user} /> : null}
+        </header>
+        <main id="main">{children}</main>
+      </body>
+    </html>
+  )}`;
+
+const SignedInAs: FC<{ user: User }> = ({ user }) => (
+  <div class="whoami">
+    <img class="avatar" src={iconUrl(user.icon)} alt="" width="32" height="32" />
+    <span class="whoami-name" title={`@${user.username}`}>
+      {user.firstName}
+      {user.isGuest ? <span class="badge">guest</span> : null}
+    </span>
+    <form method="post" action="/logout/">
+      <button type="submit" class="button-quiet">Sign out</button>
+    </form>
+  </div>
+);
