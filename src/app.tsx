@@ -22,14 +22,11 @@ export function createApp(deps: Deps) {
 
   app.use(securityHeaders(deps.config));
   app.use(canonicalSlash);
-  app.use(
-    '/static/*',
-    serveStatic({
-      root: publicDir,
-      rewriteRequestPath: (path) => path.replace(/^\/static/, ''),
-      onFound: (_path, c) => c.header('Cache-Control', 'public, max-age=3600'),
-    }),
-  );
+  app.use('/static/*', async (c, next) => {
+    await next();
+    if (c.res.status === 200) c.header('Cache-Control', 'public, max-age=3600');
+  });
+  app.use('/static/*', serveStatic({ root: publicDir, rewriteRequestPath: (path) => path.replace(/^\/static/, '') }));
   app.route('/', healthRoutes(deps));
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, 413, 'That request is too large.') }));
   app.use(sameOriginWrites(deps));

@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const post = (path: string, body: unknown, headers: Record<string, string> = OLD_CLIENT) =>
+const post = async (path: string, body: unknown, headers: Record<string, string> = OLD_CLIENT) =>
   t.app.request(path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 async function tokensFor(username: string, password = 'old client password') {

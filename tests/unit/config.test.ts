@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('configuration', () => {
+  it('starts with no environment at all: port 3000, PGlite under ./data, localhost cookies', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, dataDir: './data', databaseUrl: undefined, redisUrl: undefined, secureCookies: false, logLevel: 'info' });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 3000, databaseUrl: undefined });
+  });
+
+  it('names the variable and the fix for a bad value', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: '99999' })).toThrow(/PORT="99999"/);
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must start with postgres:\/\//);
+    expect(() => loadConfig({ REDIS_URL: 'localhost:6379' })).toThrow(/REDIS_URL: must start with redis:\/\//);
+  });
+
+  it('never echoes a secret or a connection string back, even when it is wrong', () => {
+    const attempt = () => loadConfig({ SECRET: 'hunter2', DATABASE_URL: 'mysql://user:pa55word@db' });
+    expect(attempt).toThrow(/SECRET: must be at least 32 characters/);
+    try {
+      attempt();
+    } catch (error) {
+      expect(String(error)).not.toContain('hunter2');
+      expect(String(error)).not.toContain('pa55word');
+    }
+  });
+
+  it('accepts an https public origin and makes cookies Secure', () => {
+    const config = loadConfig({ PUBLIC_ORIGIN: 'https://chat.example.com' });
+    expect(config.publicOrigin).toBe('https://chat.example.com');
+    expect(config.secureCookies).toBe(true);
+  });
+
+  it('accepts http only for localhost, where cookies cannot be Secure', () => {
+    expect(loadConfig({ PUBLIC_ORIGIN: 'http://localhost:3000' }).secureCookies).toBe(false);
+    expect(loadConfig({ PUBLIC_ORIGIN: 'http://127.0.0.1:8080' }).publicOrigin).toBe('http://127.0.0.1:8080');
+    expect(() => loadConfig({ PUBLIC_ORIGIN: 'http://chat.example.com' })).toThrow(/https:\/\/ unless the host is localhost/);
+    expect(() => loadConfig({ PUBLIC_ORIGIN: 'https://chat.example.com/app' })).toThrow(/origin only/);
+    expect(() => loadConfig({ PUBLIC_ORIGIN: 'chat.example.com' })).toThrow(/must be a URL/);
+  });
+});
