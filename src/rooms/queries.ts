@@ -1,14 +1,24 @@
-import { asc } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type Room, rooms } from '../db/schema.js';
+import { roomImageUrl } from './images.js';
 
 export function listRooms(db: Db): Promise<Room[]> {
   return db.select().from(rooms).orderBy(asc(rooms.id));
 }
 
-export const roomImageUrl = (image: string) => `/static/rooms/${image}.svg`;
+export async function findRoomBySlug(db: Db, slug: string): Promise<Room | null> {
+  const [room] = await db.select().from(rooms).where(eq(rooms.slug, slug));
+  return room ?? null;
+}
 
-export function publicRoom(room: Room) {
+/** The new room, or null when its slug is taken (the unique index decides). */
+export async function insertRoom(db: Db, room: Pick<Room, 'slug' | 'name' | 'description' | 'image' | 'createdBy'>) {
+  const [created] = await db.insert(rooms).values(room).onConflictDoNothing().returning();
+  return created ?? null;
+}
+
+export function publicRoom(room: Room, online?: number) {
   return {
     slug: room.slug,
     name: room.name,
@@ -16,5 +26,6 @@ export function publicRoom(room: Room) {
     image_url: roomImageUrl(room.image),
     url: `/lobby/${room.slug}/`,
     last_seq: room.lastSeq,
+    ...(online === undefined ? {} : { online }),
   };
 }

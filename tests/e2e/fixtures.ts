@@ -29,8 +29,8 @@ export async function fillSignUp(page: Page, account: Account, password = PASSWO
   await page.getByLabel('First name').fill(account.firstName);
   await page.getByLabel('Last name (optional)').fill(account.lastName);
   await page.getByLabel('Password').fill(password);
-  // The radio button is hidden under its picture; people click the picture.
-  await page.getByRole('img', { name: account.icon, exact: true }).click();
+  // The radio button is invisible, laid over its picture: people click the picture's label.
+  await page.locator('label', { has: page.getByRole('img', { name: account.icon, exact: true }) }).click();
   await expect(page.getByRole('radio', { name: account.icon, exact: true })).toBeChecked();
 }
 

@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { Room, User } from '../../src/db/schema.js';
-import { roomImageUrl } from '../../src/rooms/queries.js';
+import { roomImageUrl } from '../../src/rooms/images.js';
 import { Layout } from '../layout.js';
 
 export const LobbyPage: FC<{ user: User; rooms: Room[] }> = ({ user, rooms }) => (

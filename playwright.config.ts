@@ -1,0 +1,68 @@
+// End-to-end suite (tests/e2e). It drives Debian's Chromium at /usr/bin/chromium and never downloads a
+// browser: do not run `npx playwright install`. The app runs on a database of its own, made fresh for each run:
+// a temporary PGlite directory, or, when DATABASE_URL is set, a new hubbub_e2e_<random> database on that server.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineConfig } from '@playwright/test';
+import { e2eDatabaseUrl } from './tests/e2e/database.js';
+
+const port = Number(process.env.E2E_PORT ?? 3210);
+const baseURL = `http://127.0.0.1:${port}`;
+
+// Every worker evaluates this file again and inherits our environment: pick per-run values once, keep them there.
+const adminUrl = process.env.DATABASE_URL;
+if (adminUrl) process.env.E2E_DATABASE_NAME ??= `hubbub_e2e_${randomBytes(6).toString('hex')}`;
+else process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'hubbub-e2e-'));
+
+const databaseName = process.env.E2E_DATABASE_NAME;
+const databaseEnv: Record<string, string> =
+  adminUrl && databaseName
+    ? { DATABASE_URL: e2eDatabaseUrl(adminUrl, databaseName), E2E_ADMIN_DATABASE_URL: adminUrl }
+    : { DATA_DIR: process.env.E2E_DATA_DIR ?? '' };
+
+// Playwright starts the webServer before any globalSetup runs, so the fresh database is created by the
+// server command itself, just before the app starts; globalTeardown drops it (or removes the PGlite directory).
+const createDatabase = adminUrl ? 'npx tsx tests/e2e/create-database.ts && ' : '';
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: 'list',
+  forbidOnly: !!process.env.CI,
+  globalTeardown: './tests/e2e/global-teardown.ts',
+  use: {
+    baseURL,
+    headless: true,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  projects: [{ name: 'chromium' }],
+  webServer: {
+    command: `${createDatabase}npx tsx src/server.ts`,
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_ORIGIN: baseURL,
+      LOG_LEVEL: 'warn',
+      ...databaseEnv,
+    },
+  },
+});
