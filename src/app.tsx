@@ -10,9 +10,14 @@ import { healthRoutes } from './health/routes.js';
 import { problem } from './http/problem.js';
 import { securityHeaders } from './http/security.js';
 import { canonicalSlash } from './http/slashes.js';
+import { messageRoutes } from './messages/routes.js';
+import { liveRoutes } from './realtime/routes.js';
+import { loadRoom } from './rooms/middleware.js';
 import { roomRoutes } from './rooms/routes.js';
 
 const publicDir = fileURLToPath(new URL('../public', import.meta.url));
+// htmx is served from the installed package, so the page always runs the version the lockfile pins.
+const htmxDir = fileURLToPath(new URL('../node_modules/htmx.org/dist', import.meta.url));
 
 // Forms and JSON bodies are small; anything larger is refused before it is parsed.
 const MAX_BODY_BYTES = 64 * 1024;
@@ -26,6 +31,7 @@ export function createApp(deps: Deps) {
     await next();
     if (c.res.status === 200) c.header('Cache-Control', 'public, max-age=3600');
   });
+  app.use('/static/vendor/htmx/*', serveStatic({ root: htmxDir, rewriteRequestPath: (path) => path.replace(/^\/static\/vendor\/htmx/, '') }));
   app.use('/static/*', serveStatic({ root: publicDir, rewriteRequestPath: (path) => path.replace(/^\/static/, '') }));
   app.route('/', healthRoutes(deps));
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, 413, 'That request is too large.') }));
@@ -35,6 +41,9 @@ export function createApp(deps: Deps) {
   app.route('/', authRoutes(deps));
   app.route('/api', apiAuthRoutes(deps));
   app.use('/lobby/*', requireUser);
+  app.route('/lobby', liveRoutes(deps));
+  app.use('/lobby/:room/messages/*', loadRoom(deps));
+  app.route('/lobby/:room/messages', messageRoutes(deps));
   app.route('/lobby', roomRoutes(deps));
 
   app.notFound((c) => problem(c, 404, 'There is nothing at this address.'));

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Session } from './auth/sessions.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
-import type { User } from './db/schema.js';
+import type { Room, User } from './db/schema.js';
+import type { Realtime } from './realtime/realtime.js';
 
 /** What the routes of one running instance share. */
 export interface Deps {
@@ -11,11 +12,14 @@ export interface Deps {
   /** HS256 key for access tokens: from SECRET, or generated once and kept in the database. */
   secret: string;
   log: Logger;
+  realtime: Realtime;
 }
 
 export type AppEnv = {
   Variables: {
     user: User | null;
     session: Session | null;
+    /** Set by loadRoom on /lobby/<room>/ routes. */
+    room: Room;
   };
 };

@@ -1,24 +1,32 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { WebSocketServer } from 'ws';
 import { createApp } from './app.js';
 import { resolveSecret } from './auth/secret.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { createLogger } from './log.js';
+import { Realtime } from './realtime/realtime.js';
 
 export interface RunningServer {
   url: string;
+  realtime: Realtime;
   close(): Promise<void>;
 }
 
-/** Opens the database (migrating it), builds the app and listens; `close` drains and disconnects. */
-export async function startServer(config: Config): Promise<RunningServer> {
+// Frames from pages are tiny; a larger one is refused (close 1009) before it is buffered.
+const MAX_SOCKET_PAYLOAD = 64 * 1024;
+
+/** Opens the database (migrating it), starts the live parts, builds the app and listens. */
+export async function startServer(config: Config, options: { leaveGraceMs?: number } = {}): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const secret = await resolveSecret(database.db, config.secret);
-  const app = createApp({ db: database.db, config, secret, log });
+  const realtime = await Realtime.start({ db: database.db, log, redisUrl: config.redisUrl, ...options });
+  const app = createApp({ db: database.db, config, secret, log, realtime });
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_PAYLOAD });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, websocket: { server: wss } });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -26,12 +34,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${port}`;
-  log.info({ url, database: database.kind }, 'Hubbub is listening');
+  log.info({ url, database: database.kind, bus: config.redisUrl ? 'redis' : 'in-process' }, 'Hubbub is listening');
 
   return {
     url,
+    realtime,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Sockets are told 1012 (restart): pages reconnect, to another instance if there is one, and catch up.
+      await realtime.close();
+      for (let waited = 0; wss.clients.size > 0 && waited < 1000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      for (const client of wss.clients) client.terminate();
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await closed;
       await database.close();
     },
   };

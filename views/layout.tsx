@@ -3,7 +3,11 @@ import type { Child, FC } from 'hono/jsx';
 import type { User } from '../src/db/schema.js';
 import { iconUrl } from '../src/auth/icons.js';
 
-export const Layout: FC<{ title: string; user?: User | null; children?: Child }> = ({ title, user, children }) =>
+// htmx 4 settings: same-origin requests only (its default, stated), no inline indicator styles (our CSP).
+const HTMX_CONFIG = JSON.stringify({ mode: 'same-origin', includeIndicatorCSS: false });
+
+/** `live` pages load htmx with its WebSocket and upsert extensions; every other page works without script. */
+export const Layout: FC<{ title: string; user?: User | null; live?: boolean; children?: Child }> = ({ title, user, live, children }) =>
   html`<!doctype html>${(
     <html lang="en">
       <head>
@@ -12,6 +16,7 @@ export const Layout: FC<{ title: string; user?: User | null; children?: Child }>
         <title>{`${title} · Hubbub`}</title>
         <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/static/css/app.css" />
+        {live ? <LiveScripts /> : null}
       </head>
       <body>
         <header class="topbar">
@@ -37,4 +42,14 @@ const SignedInAs: FC<{ user: User }> = ({ user }) => (
       <button type="submit" class="button-quiet">Sign out</button>
     </form>
   </div>
+);
+
+const LiveScripts: FC = () => (
+  <>
+    <meta name="htmx-config" content={HTMX_CONFIG} />
+    <script src="/static/vendor/htmx/htmx.min.js" defer />
+    <script src="/static/vendor/htmx/ext/hx-ws.min.js" defer />
+    <script src="/static/vendor/htmx/ext/hx-upsert.min.js" defer />
+    <script src="/static/js/live.js" defer />
+  </>
 );

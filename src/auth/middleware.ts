@@ -32,10 +32,10 @@ export function authenticate({ db, config, secret }: Deps): MiddlewareHandler<Ap
   });
 }
 
-/** Pages send people to the sign-in page; API clients get a 401 they can act on. */
+/** Pages send people to the sign-in page; API clients and socket handshakes get a 401. */
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   if (c.get('user')) return next();
-  if (wantsJson(c) || bearerToken(c)) return problem(c, 401, 'Sign in first: send a valid access token.');
+  if (wantsJson(c) || bearerToken(c) || c.req.header('upgrade')) return problem(c, 401, 'Sign in first: send a valid access token.');
   return c.redirect('/', 303);
 });
 
@@ -52,11 +52,24 @@ export function sameOriginWrites({ config }: Deps): MiddlewareHandler<AppEnv> {
   return createMiddleware<AppEnv>(async (c, next) => {
     if (SAFE_METHODS.has(c.req.method) || c.req.path.startsWith('/api/')) return next();
     if (bearerToken(c) && !readSessionCookie(c, config)) return next();
-    const expected = config.publicOrigin ?? new URL(c.req.url).origin;
-    const origin = c.req.header('origin');
-    const site = c.req.header('sec-fetch-site');
-    const allowed = origin !== undefined ? origin === expected : site === undefined || site === 'same-origin' || site === 'none';
-    if (!allowed) return problem(c, 403, 'This request came from another site, so it was refused. Open Hubbub directly and try again.');
+    if (!fromOwnOrigin(c, config)) return problem(c, 403, 'This request came from another site, so it was refused. Open Hubbub directly and try again.');
+    return next();
+  });
+}
+
+/** Origin (or, without it, Sec-Fetch-Site) names this app; a client that sends neither is not a browser. */
+export function fromOwnOrigin(c: Context, config: Deps['config']): boolean {
+  const expected = config.publicOrigin ?? new URL(c.req.url).origin;
+  const origin = c.req.header('origin');
+  if (origin !== undefined) return origin === expected;
+  const site = c.req.header('sec-fetch-site');
+  return site === undefined || site === 'same-origin' || site === 'none';
+}
+
+/** WebSocket handshakes carry the cookie like any request: refuse one opened by another site's page. */
+export function sameOriginSockets({ config }: Deps): MiddlewareHandler<AppEnv> {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (!fromOwnOrigin(c, config)) return problem(c, 403, 'This connection came from another site, so it was refused.');
     return next();
   });
 }

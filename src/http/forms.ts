@@ -1,8 +1,13 @@
 import type { Context } from 'hono';
 
-/** The submitted form as plain strings; files and repeated fields are ignored. */
+/**
+ * The submitted fields as plain strings, from a form or (for API clients) a JSON object; files,
+ * repeated fields and non-string values are ignored, so validation reports them as missing.
+ */
 export async function formFields(c: Context): Promise<Record<string, string>> {
-  const body = await c.req.parseBody().catch(() => ({}));
+  const isJson = /^application\/json/i.test(c.req.header('content-type') ?? '');
+  const body: unknown = isJson ? await c.req.json().catch(() => ({})) : await c.req.parseBody().catch(() => ({}));
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
   const fields: Record<string, string> = {};
   for (const [name, value] of Object.entries(body)) {
     if (typeof value === 'string') fields[name] = value;

@@ -1,0 +1,122 @@
+import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { type Message, messages, rooms, type User, users } from '../db/schema.js';
+
+/** A message with what every view of it shows about its author. */
+export type MessageView = Message & { author: Pick<User, 'id' | 'username' | 'firstName' | 'icon'> };
+
+const authorColumns = { id: users.id, username: users.username, firstName: users.firstName, icon: users.icon };
+
+function selectWithAuthor(db: Db) {
+  return db.select({ message: messages, author: authorColumns }).from(messages).innerJoin(users, eq(messages.authorId, users.id));
+}
+
+/** A message as JSON clients see it; a deleted message keeps its place but not its text. */
+export function publicMessage(message: MessageView, roomSlug: string) {
+  const deleted = message.deletedAt !== null;
+  return {
+    seq: message.seq,
+    updated_seq: message.updatedSeq,
+    room: roomSlug,
+    author: { username: message.author.username, first_name: message.author.firstName, icon: message.author.icon },
+    body: deleted ? null : message.body,
+    created_at: message.createdAt.toISOString(),
+    edited_at: message.editedAt?.toISOString() ?? null,
+    deleted_at: message.deletedAt?.toISOString() ?? null,
+  };
+}
+
+const toView = (row: { message: Message; author: MessageView['author'] }): MessageView => ({ ...row.message, author: row.author });
+
+/** Rolls a transaction back on purpose; caught by the caller, never seen by the user. */
+class Unchanged extends Error {}
+
+/** Takes the room's next seq; the row lock it takes orders every writer of the room. */
+async function nextSeq(tx: Db, roomId: number): Promise<number> {
+  const [room] = await tx
+    .update(rooms)
+    .set({ lastSeq: sql`${rooms.lastSeq} + 1` })
+    .where(eq(rooms.id, roomId))
+    .returning({ seq: rooms.lastSeq });
+  if (!room) throw new Unchanged();
+  return room.seq;
+}
+
+export interface NewMessage {
+  roomId: number;
+  authorId: number;
+  body: string;
+  clientId: string | null;
+}
+
+/**
+ * Appends a message at the room's next seq, in one transaction, so commit order is seq order.
+ * A retry with the same client_id returns the message already stored (created: false).
+ */
+export async function appendMessage(db: Db, input: NewMessage): Promise<{ seq: number; created: boolean }> {
+  try {
+    const seq = await db.transaction(async (tx) => {
+      const seq = await nextSeq(tx as unknown as Db, input.roomId);
+      const [row] = await tx
+        .insert(messages)
+        .values({ ...input, seq, updatedSeq: seq })
+        .onConflictDoNothing()
+        .returning({ seq: messages.seq });
+      if (!row) throw new Unchanged(); // the same client_id is already stored: give its seq back unused
+      return row.seq;
+    });
+    return { seq, created: true };
+  } catch (error) {
+    if (!(error instanceof Unchanged) || input.clientId === null) throw error;
+    const [existing] = await db
+      .select({ seq: messages.seq })
+      .from(messages)
+      .where(and(eq(messages.roomId, input.roomId), eq(messages.authorId, input.authorId), eq(messages.clientId, input.clientId)));
+    if (!existing) throw error;
+    return { seq: existing.seq, created: false };
+  }
+}
+
+export type ChangeResult = { seq: number } | { error: 'not_found' | 'forbidden' };
+
+/** Edits (body) or deletes (body null) the author's own message; every change takes a new seq. */
+export async function changeMessage(db: Db, roomId: number, seq: number, authorId: number, body: string | null): Promise<ChangeResult> {
+  try {
+    return await db.transaction(async (tx) => {
+      const updatedSeq = await nextSeq(tx as unknown as Db, roomId);
+      const change = body === null ? { body: '', deletedAt: sql`now()` } : { body, editedAt: sql`now()` };
+      const [row] = await tx
+        .update(messages)
+        .set({ ...change, updatedSeq })
+        .where(and(eq(messages.roomId, roomId), eq(messages.seq, seq), eq(messages.authorId, authorId), sql`${messages.deletedAt} is null`))
+        .returning({ seq: messages.seq });
+      if (!row) throw new Unchanged();
+      return { seq: updatedSeq };
+    });
+  } catch (error) {
+    if (!(error instanceof Unchanged)) throw error;
+    const [existing] = await db.select().from(messages).where(and(eq(messages.roomId, roomId), eq(messages.seq, seq)));
+    return { error: !existing || existing.deletedAt ? 'not_found' : 'forbidden' };
+  }
+}
+
+export async function findMessage(db: Db, roomId: number, seq: number): Promise<MessageView | null> {
+  const [row] = await selectWithAuthor(db).where(and(eq(messages.roomId, roomId), eq(messages.seq, seq)));
+  return row ? toView(row) : null;
+}
+
+/** The newest `limit` messages before `before` (or the newest of all), oldest first. */
+export async function messagePage(db: Db, roomId: number, limit: number, before?: number): Promise<MessageView[]> {
+  const where = before === undefined ? eq(messages.roomId, roomId) : and(eq(messages.roomId, roomId), lt(messages.seq, before));
+  const rows = await selectWithAuthor(db).where(where).orderBy(desc(messages.seq)).limit(limit);
+  return rows.map(toView).reverse();
+}
+
+/** Every message changed after `after` (created, edited or deleted), in the order of the change. */
+export async function changesAfter(db: Db, roomId: number, after: number, limit: number): Promise<MessageView[]> {
+  const rows = await selectWithAuthor(db)
+    .where(and(eq(messages.roomId, roomId), gt(messages.updatedSeq, after)))
+    .orderBy(asc(messages.updatedSeq))
+    .limit(limit);
+  return rows.map(toView);
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { HistoryPage, HistoryFragment } from '../../views/messages/History.js';
+import { MessageItem } from '../../views/messages/MessageItem.js';
+import { Composer } from '../../views/rooms/Composer.js';
+import { ids } from '../../views/ids.js';
+import type { AppEnv, Deps } from '../context.js';
+import { formFields } from '../http/forms.js';
+import { isHtmx } from '../http/htmx.js';
+import { wantsJson } from '../http/negotiate.js';
+import { problem } from '../http/problem.js';
+import { showRoom } from '../rooms/page.js';
+import { broadcastChange } from './broadcasts.js';
+import { appendMessage, changeMessage, findMessage, messagePage, publicMessage } from './queries.js';
+import { editSchema, historySchema, PAGE_SIZE, sendSchema } from './validation.js';
+
+/** /lobby/<room>/messages/: history pages, sending, and editing or deleting one's own messages. */
+export function messageRoutes(deps: Deps) {
+  const { db, realtime, log } = deps;
+
+  /** The message as the author sees it, upserted into the page's list from an htmx response. */
+  async function ownItemOob(c: Context<AppEnv>, seq: number) {
+    const message = await findMessage(db, c.get('room').id, seq);
+    if (!message) return '';
+    return `<ol id="${ids.messages}" hx-swap-oob="upsert">${String(<MessageItem message={message} roomSlug={c.get('room').slug} own />)}</ol>`;
+  }
+
+  return new Hono<AppEnv>()
+    .get('/', async (c) => {
+      const room = c.get('room');
+      const query = historySchema.safeParse(c.req.query());
+      if (!query.success) return problem(c, 400, query.error.issues[0]!.message);
+      const { before } = query.data;
+      const page = await messagePage(db, room.id, PAGE_SIZE + 1, before);
+      const hasOlder = page.length > PAGE_SIZE;
+      const messages = hasOlder ? page.slice(1) : page;
+      const viewerId = c.get('user')!.id;
+      c.header('Vary', 'Accept, HX-Request');
+      if (wantsJson(c)) {
+        const oldest = messages[0]?.seq ?? null;
+        return c.json({ messages: messages.map((m) => publicMessage(m, room.slug)), has_older: hasOlder, next_before: hasOlder ? oldest : null });
+      }
+      const props = { room, messages, hasOlder, before, viewerId };
+      return c.html(isHtmx(c) ? <HistoryFragment {...props} /> : <HistoryPage {...props} user={c.get('user')!} />);
+    })
+    .post('/', async (c) => {
+      const room = c.get('room');
+      const form = await formFields(c);
+      const clientId = form.client_id ?? c.req.header('idempotency-key');
+      const parsed = sendSchema.safeParse({ body: form.body, client_id: clientId });
+      if (!parsed.success) {
+        const error = parsed.error.issues[0]!.message;
+        if (wantsJson(c)) return problem(c, 422, error, { [String(parsed.error.issues[0]!.path[0])]: error });
+        const composer = { body: form.body ?? '', error, clientId: clientId ?? randomUUID() };
+        if (isHtmx(c)) return c.html(<Composer roomSlug={room.slug} roomName={room.name} {...composer} />, 422);
+        return showRoom(c, deps, composer, 422);
+      }
+      const input = { roomId: room.id, authorId: c.get('user')!.id, body: parsed.data.body, clientId: parsed.data.client_id ?? null };
+      const { seq, created } = await appendMessage(db, input);
+      if (created) await broadcastChange(realtime, log, room.id, seq);
+      if (wantsJson(c)) return c.json(publicMessage((await findMessage(db, room.id, seq))!, room.slug), created ? 201 : 200);
+      if (isHtmx(c)) {
+        const fresh = <Composer roomSlug={room.slug} roomName={room.name} clientId={randomUUID()} />;
+        return c.html(String(fresh) + (await ownItemOob(c, seq)));
+      }
+      // No #fragment: it would keep the browser from focusing the composer for the next message.
+      return c.redirect(`/lobby/${room.slug}/`, 303);
+    })
+    .on(['PATCH', 'DELETE', 'POST'], '/:seq', async (c) => {
+      const room = c.get('room');
+      const seq = Number(c.req.param('seq'));
+      if (!Number.isSafeInteger(seq) || seq < 1) return problem(c, 404, 'There is no such message.');
+      const form = await formFields(c);
+      // Plain HTML forms can only POST: they name the method in a hidden _method field.
+      const method = c.req.method === 'POST' ? (form._method ?? '').toUpperCase() : c.req.method;
+      if (method !== 'PATCH' && method !== 'DELETE') return problem(c, 405, 'Edit (PATCH) or delete (DELETE) a message.');
+      let body: string | null = null;
+      if (method === 'PATCH') {
+        const parsed = editSchema.safeParse({ body: form.body });
+        if (!parsed.success) return problem(c, 422, parsed.error.issues[0]!.message, { body: parsed.error.issues[0]!.message });
+        body = parsed.data.body;
+      }
+      const result = await changeMessage(db, room.id, seq, c.get('user')!.id, body);
+      if ('error' in result) {
+        return result.error === 'forbidden'
+          ? problem(c, 403, 'You can only change your own messages.')
+          : problem(c, 404, 'There is no such message (it may have been deleted).');
+      }
+      await broadcastChange(realtime, log, room.id, result.seq);
+      if (wantsJson(c)) return c.json(publicMessage((await findMessage(db, room.id, seq))!, room.slug));
+      if (isHtmx(c)) return c.html(await ownItemOob(c, seq));
+      return c.redirect(`/lobby/${room.slug}/#${ids.message(seq)}`, 303);
+    });
+}

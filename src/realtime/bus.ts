@@ -1,0 +1,48 @@
+/**
+ * Nudges between instances. Delivery is at most once: a lost event only delays a change until the
+ * next one or a catch-up, because the database, not the bus, is the log.
+ */
+export type BusEvent =
+  | { type: 'change'; roomId: number; seq: number }
+  | { type: 'presence'; roomId: number }
+  | { type: 'notice'; roomId: number; kind: 'joined' | 'left'; userId: number; firstName: string; at: string; key: string }
+  | { type: 'lobby' };
+
+export type BusHandler = (event: BusEvent) => void;
+
+export interface Bus {
+  publish(channel: string, event: BusEvent): Promise<void>;
+  subscribe(channel: string, handler: BusHandler): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
+  /** Called after the transport reconnected: whatever was published meanwhile may be lost. */
+  onResubscribe(handler: () => void): void;
+  close(): Promise<void>;
+}
+
+export const roomChannel = (roomId: number) => `hubbub:room:${roomId}`;
+export const LOBBY_CHANNEL = 'hubbub:lobby';
+
+/** One process, no Redis: events go straight to the local subscribers. */
+export class InProcessBus implements Bus {
+  private readonly handlers = new Map<string, BusHandler>();
+
+  async publish(channel: string, event: BusEvent): Promise<void> {
+    const handler = this.handlers.get(channel);
+    // Asynchronous like a real transport, so publishers never run subscriber code inline.
+    if (handler) queueMicrotask(() => handler(event));
+  }
+
+  async subscribe(channel: string, handler: BusHandler): Promise<void> {
+    this.handlers.set(channel, handler);
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    this.handlers.delete(channel);
+  }
+
+  onResubscribe(): void {}
+
+  async close(): Promise<void> {
+    this.handlers.clear();
+  }
+}

@@ -1,0 +1,52 @@
+import type { Room } from '../db/schema.js';
+import type { MessageView } from '../messages/queries.js';
+import { ids } from '../../views/ids.js';
+import { RoomCards } from '../../views/lobby/RoomCards.js';
+import { MessageItem } from '../../views/messages/MessageItem.js';
+import { Cursor, LiveStatus } from '../../views/rooms/Live.js';
+import { Notice, type NoticeProps } from '../../views/rooms/Notice.js';
+import { PresenceList, type PresentUser } from '../../views/rooms/PresenceList.js';
+
+/**
+ * The HTML frames the room socket sends. Each is a set of out-of-band swaps: message items are
+ * upserted into the list by id (a repeat replaces instead of doubling), the rest replace by id.
+ */
+const html = (node: unknown) => String(node);
+
+/** A change rendered once per audience: the author's copy carries the edit and delete forms. */
+export interface RenderedChange {
+  updatedSeq: number;
+  authorId: number;
+  forAuthor: string;
+  forOthers: string;
+}
+
+export function renderChange(message: MessageView, roomSlug: string): RenderedChange {
+  return {
+    updatedSeq: message.updatedSeq,
+    authorId: message.authorId,
+    forAuthor: html(<MessageItem message={message} roomSlug={roomSlug} own />),
+    forOthers: html(<MessageItem message={message} roomSlug={roomSlug} own={false} />),
+  };
+}
+
+export function messagesFrame(items: string[], cursor: number): string {
+  return `<ol id="${ids.messages}" hx-swap-oob="upsert">${items.join('')}</ol>${html(<Cursor seq={cursor} />)}`;
+}
+
+export function noticeFrame(notice: NoticeProps): string {
+  return `<ol id="${ids.messages}" hx-swap-oob="upsert">${html(<Notice {...notice} />)}</ol>`;
+}
+
+export function presenceFrame(people: PresentUser[]): string {
+  return html(<PresenceList people={people} oob />);
+}
+
+export function lobbyFrame(rooms: Room[], counts: Map<number, number>): string {
+  return html(<RoomCards rooms={rooms} counts={counts} oob />);
+}
+
+/** Too far behind to replay: the page reloads itself (see live.js). */
+export function reloadFrame(): string {
+  return html(<LiveStatus message="Catching up…" reload oob />);
+}

@@ -1,0 +1,156 @@
+import type { Db } from '../db/client.js';
+import type { User } from '../db/schema.js';
+import type { Logger } from '../log.js';
+import { changesAfter } from '../messages/queries.js';
+import { type Bus, type BusEvent, roomChannel } from './bus.js';
+import { messagesFrame, type RenderedChange, reloadFrame, renderChange } from './frames.js';
+import type { Presence } from './presence.js';
+import { RoomPresence } from './room-presence.js';
+
+/** One open page socket, as the hub sees it. */
+export interface LiveSocket {
+  readonly user: User;
+  /** The last room change this socket has (from its `after`, then from what was sent). */
+  lastSeq: number;
+  send(frame: string): void;
+  close(code: number, reason: string): void;
+}
+
+export interface HubOptions {
+  db: Db;
+  bus: Bus;
+  presence: Presence;
+  log: Logger;
+  /** How long a person's last tab may be gone before "left" is announced (a reload is shorter). */
+  leaveGraceMs: number;
+  /** The most changes replayed to one socket; further behind, the page reloads instead. */
+  replayLimit: number;
+}
+
+interface LocalRoom {
+  id: number;
+  slug: string;
+  sockets: Set<LiveSocket>;
+  presence: RoomPresence;
+  pumping: Promise<void> | null;
+  dirty: boolean;
+}
+
+/** Close code that makes the page reload (not in htmx's reconnect list). */
+export const CLOSE_RELOAD = 4002;
+
+/**
+ * Per instance, the rooms with local sockets. A bus event for a room is only a nudge: the hub reads
+ * what changed from the database once, renders each change once, and sends every local socket the
+ * changes above its own cursor — so a lost, late or repeated nudge never loses or doubles anything.
+ */
+export class Hub {
+  private readonly rooms = new Map<number, LocalRoom>();
+
+  constructor(private readonly options: HubOptions) {
+    options.bus.onResubscribe(() => {
+      for (const room of this.rooms.values()) void this.pump(room);
+    });
+  }
+
+  async join(roomId: number, slug: string, socket: LiveSocket): Promise<void> {
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      room = { id: roomId, slug, sockets: new Set(), pumping: null, dirty: false, presence: this.roomPresence(roomId) };
+      this.rooms.set(roomId, room);
+      await this.options.bus.subscribe(roomChannel(roomId), (event) => this.onEvent(roomId, event));
+    }
+    room.sockets.add(socket);
+    // Subscribed first, then caught up from the database: nothing committed meanwhile is missed.
+    await this.pump(room);
+    await room.presence.arrive(socket);
+  }
+
+  leave(roomId: number, socket: LiveSocket): void {
+    const room = this.rooms.get(roomId);
+    if (!room?.sockets.delete(socket)) return;
+    room.presence.depart(socket, () => this.forgetIfEmpty(room));
+  }
+
+  /** A write on this instance: deliver locally without waiting for the bus round trip. */
+  nudge(roomId: number): void {
+    const room = this.rooms.get(roomId);
+    if (room) void this.pump(room);
+  }
+
+  localRoomIds(): number[] {
+    return [...this.rooms.keys()];
+  }
+
+  /** On shutdown: every socket is told to reconnect (elsewhere) and catch up. */
+  closeAll(code: number, reason: string): void {
+    for (const room of this.rooms.values()) for (const socket of room.sockets) socket.close(code, reason);
+  }
+
+  private roomPresence(roomId: number) {
+    const { bus, presence, db, log, leaveGraceMs } = this.options;
+    return new RoomPresence({ roomId, bus, presence, db, log, leaveGraceMs, sockets: () => this.rooms.get(roomId)?.sockets ?? new Set() });
+  }
+
+  private forgetIfEmpty(room: LocalRoom) {
+    if (room.sockets.size > 0 || !room.presence.idle()) return;
+    this.rooms.delete(room.id);
+    void this.options.bus.unsubscribe(roomChannel(room.id)).catch(() => {});
+  }
+
+  private onEvent(roomId: number, event: BusEvent) {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    if (event.type === 'change') void this.pump(room);
+    else if (event.type === 'presence') void room.presence.refreshList();
+    else if (event.type === 'notice') room.presence.showNotice(event);
+  }
+
+  /** Runs one catch-up at a time per room; nudges during a run cause one more run, not one each. */
+  private pump(room: LocalRoom): Promise<void> {
+    if (room.pumping) {
+      room.dirty = true;
+      return room.pumping;
+    }
+    room.pumping = (async () => {
+      do {
+        room.dirty = false;
+        await this.deliver(room).catch((error) => this.options.log.error({ err: error, roomId: room.id }, 'catch-up failed'));
+      } while (room.dirty);
+    })().finally(() => {
+      room.pumping = null;
+    });
+    return room.pumping;
+  }
+
+  private async deliver(room: LocalRoom) {
+    const { db, replayLimit } = this.options;
+    if (room.sockets.size === 0) return;
+    const from = Math.min(...[...room.sockets].map((socket) => socket.lastSeq));
+    const changes = await changesAfter(db, room.id, from, replayLimit + 1);
+    if (changes.length === 0) return;
+    const truncated = changes.length > replayLimit;
+    const rendered = (truncated ? changes.slice(0, replayLimit) : changes).map((change) => renderChange(change, room.slug));
+    const last = rendered[rendered.length - 1]!.updatedSeq;
+    for (const socket of room.sockets) {
+      if (truncated && socket.lastSeq === from) {
+        // Further behind than we replay: the page reloads and starts from the database afresh.
+        this.leave(room.id, socket);
+        socket.send(reloadFrame());
+        socket.close(CLOSE_RELOAD, 'too far behind');
+        continue;
+      }
+      const items = pick(rendered, socket);
+      if (items.length === 0) continue;
+      socket.send(messagesFrame(items, last));
+      socket.lastSeq = last;
+    }
+    if (truncated) room.dirty = true;
+  }
+}
+
+function pick(rendered: RenderedChange[], socket: LiveSocket): string[] {
+  return rendered
+    .filter((change) => change.updatedSeq > socket.lastSeq)
+    .map((change) => (change.authorId === socket.user.id ? change.forAuthor : change.forOthers));
+}

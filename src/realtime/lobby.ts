@@ -1,0 +1,56 @@
+import type { Db } from '../db/client.js';
+import type { Logger } from '../log.js';
+import { listRooms } from '../rooms/queries.js';
+import { type Bus, LOBBY_CHANNEL } from './bus.js';
+import { lobbyFrame } from './frames.js';
+import type { Presence } from './presence.js';
+
+export interface LobbySocket {
+  send(frame: string): void;
+}
+
+// Arrivals come in bursts (a class joining at nine); one refresh per burst is enough.
+const REFRESH_DELAY_MS = 250;
+
+/** The lobby's live room cards: refreshed whenever someone enters or leaves a room, or a room is made. */
+export class LobbyLive {
+  private readonly sockets = new Set<LobbySocket>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: { db: Db; bus: Bus; presence: Presence; log: Logger }) {}
+
+  async start(): Promise<void> {
+    await this.options.bus.subscribe(LOBBY_CHANNEL, () => this.scheduleRefresh());
+    this.options.bus.onResubscribe(() => this.scheduleRefresh());
+  }
+
+  add(socket: LobbySocket): void {
+    this.sockets.add(socket);
+  }
+
+  remove(socket: LobbySocket): void {
+    this.sockets.delete(socket);
+  }
+
+  async changed(): Promise<void> {
+    await this.options.bus.publish(LOBBY_CHANNEL, { type: 'lobby' });
+  }
+
+  private scheduleRefresh() {
+    if (this.timer || this.sockets.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.refresh().catch((error) => this.options.log.warn({ err: error }, 'lobby refresh failed'));
+    }, REFRESH_DELAY_MS);
+  }
+
+  private async refresh() {
+    const [rooms, counts] = await Promise.all([listRooms(this.options.db), this.options.presence.counts()]);
+    const frame = lobbyFrame(rooms, counts);
+    for (const socket of this.sockets) socket.send(frame);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,64 @@
+import { createClient } from 'redis';
+import type { Logger } from '../log.js';
+import type { Bus, BusEvent, BusHandler } from './bus.js';
+
+/** Redis pub/sub between instances; node-redis resubscribes on reconnect, and we then catch up. */
+export class RedisBus implements Bus {
+  private readonly resubscribeHandlers: Array<() => void> = [];
+  private readonly handlers = new Map<string, BusHandler>();
+
+  private readonly publisher;
+  private readonly subscriber;
+
+  private constructor(url: string, private readonly log: Logger) {
+    this.publisher = createClient({ url });
+    this.subscriber = createClient({ url });
+  }
+
+  static async connect(url: string, log: Logger): Promise<RedisBus> {
+    const bus = new RedisBus(url, log);
+    for (const client of [bus.publisher, bus.subscriber]) {
+      client.on('error', (error: Error) => log.warn({ err: error.message }, 'redis connection problem'));
+    }
+    let ready = false;
+    bus.subscriber.on('ready', () => {
+      if (ready) bus.resubscribed();
+      ready = true;
+    });
+    await Promise.all([bus.publisher.connect(), bus.subscriber.connect()]);
+    return bus;
+  }
+
+  private resubscribed() {
+    this.log.info('redis subscriber reconnected: catching up');
+    for (const handler of this.resubscribeHandlers) handler();
+  }
+
+  async publish(channel: string, event: BusEvent): Promise<void> {
+    await this.publisher.publish(channel, JSON.stringify(event));
+  }
+
+  async subscribe(channel: string, handler: BusHandler): Promise<void> {
+    this.handlers.set(channel, handler);
+    await this.subscriber.subscribe(channel, (message) => {
+      try {
+        this.handlers.get(channel)?.(JSON.parse(message) as BusEvent);
+      } catch (error) {
+        this.log.warn({ err: error, channel }, 'ignored a malformed bus event');
+      }
+    });
+  }
+
+  async unsubscribe(channel: string): Promise<void> {
+    this.handlers.delete(channel);
+    await this.subscriber.unsubscribe(channel);
+  }
+
+  onResubscribe(handler: () => void): void {
+    this.resubscribeHandlers.push(handler);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
+  }
+}

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { findUsersByIds } from '../auth/users.js';
+import type { Db } from '../db/client.js';
+import type { User } from '../db/schema.js';
+import type { Logger } from '../log.js';
+import { type Bus, type BusEvent, LOBBY_CHANNEL, roomChannel } from './bus.js';
+import { noticeFrame, presenceFrame } from './frames.js';
+import type { LiveSocket } from './hub.js';
+import type { Presence } from './presence.js';
+
+interface RoomPresenceOptions {
+  roomId: number;
+  bus: Bus;
+  presence: Presence;
+  db: Db;
+  log: Logger;
+  leaveGraceMs: number;
+  sockets: () => Set<LiveSocket>;
+}
+
+/**
+ * Presence of one room on this instance: per person, not per tab. The first socket of a person
+ * announces "joined"; when the last one closes, "left" waits out a grace period so a reload is
+ * silent. Announcements go over the bus, so every instance shows them.
+ */
+export class RoomPresence {
+  private readonly tabs = new Map<number, number>();
+  private readonly leaving = new Map<number, NodeJS.Timeout>();
+
+  constructor(private readonly options: RoomPresenceOptions) {}
+
+  async arrive(socket: LiveSocket): Promise<void> {
+    const { user } = socket;
+    const tabs = (this.tabs.get(user.id) ?? 0) + 1;
+    this.tabs.set(user.id, tabs);
+    if (tabs === 1) {
+      const pending = this.leaving.get(user.id);
+      if (pending) {
+        clearTimeout(pending);
+        this.leaving.delete(user.id);
+      } else if (await this.options.presence.enter(this.options.roomId, user.id)) {
+        await this.announce('joined', user);
+      }
+    }
+    socket.send(presenceFrame(await this.people()));
+  }
+
+  depart(socket: LiveSocket, onIdle: () => void): void {
+    const { user } = socket;
+    const tabs = (this.tabs.get(user.id) ?? 1) - 1;
+    if (tabs > 0) {
+      this.tabs.set(user.id, tabs);
+      return;
+    }
+    this.tabs.delete(user.id);
+    const timer = setTimeout(async () => {
+      this.leaving.delete(user.id);
+      try {
+        if (await this.options.presence.exit(this.options.roomId, user.id)) await this.announce('left', user);
+      } catch (error) {
+        this.options.log.warn({ err: error, roomId: this.options.roomId }, 'could not record a departure');
+      }
+      onIdle();
+    }, this.options.leaveGraceMs);
+    this.leaving.set(user.id, timer);
+  }
+
+  idle(): boolean {
+    return this.tabs.size === 0 && this.leaving.size === 0;
+  }
+
+  /** Someone arrived or left somewhere: resend the list of people to this instance's sockets. */
+  async refreshList(): Promise<void> {
+    const frame = presenceFrame(await this.people());
+    for (const socket of this.options.sockets()) socket.send(frame);
+  }
+
+  showNotice(event: Extract<BusEvent, { type: 'notice' }>): void {
+    for (const socket of this.options.sockets()) {
+      const notice = { kind: event.kind, firstName: event.firstName, at: new Date(event.at), noticeKey: event.key };
+      socket.send(noticeFrame({ ...notice, afterSeq: socket.lastSeq }));
+    }
+  }
+
+  async announce(kind: 'joined' | 'left', user: Pick<User, 'id' | 'firstName'>): Promise<void> {
+    const { bus, roomId } = this.options;
+    const key = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+    const notice: BusEvent = { type: 'notice', roomId, kind, userId: user.id, firstName: user.firstName, at: new Date().toISOString(), key };
+    await Promise.all([
+      bus.publish(roomChannel(roomId), notice),
+      bus.publish(roomChannel(roomId), { type: 'presence', roomId }),
+      bus.publish(LOBBY_CHANNEL, { type: 'lobby' }),
+    ]).catch((error) => this.options.log.warn({ err: error, roomId }, 'could not announce presence'));
+  }
+
+  private async people() {
+    const ids = await this.options.presence.members(this.options.roomId);
+    const users = await findUsersByIds(this.options.db, ids);
+    return users.sort((a, b) => a.firstName.localeCompare(b.firstName));
+  }
+}

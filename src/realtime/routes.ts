@@ -1,0 +1,65 @@
+import { upgradeWebSocket } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { WSContext } from 'hono/ws';
+import { requireUser, sameOriginSockets } from '../auth/middleware.js';
+import type { AppEnv, Deps } from '../context.js';
+import { loadRoom } from '../rooms/middleware.js';
+import type { LiveSocket } from './hub.js';
+
+function sender(ws: WSContext) {
+  return (frame: string) => {
+    // A socket closing under us just misses the frame; it catches up from the database on reconnect.
+    if (ws.readyState === 1) ws.send(frame);
+  };
+}
+
+/**
+ * The pages' WebSockets. Session and Origin are checked before the upgrade, so a refused handshake
+ * gets a plain 401/403/404 and no data ever flows.
+ */
+export function liveRoutes(deps: Deps) {
+  const { hub, lobby } = deps.realtime;
+  const guard = [requireUser, sameOriginSockets(deps)] as const;
+
+  return new Hono<AppEnv>()
+    .get(
+      '/ws',
+      ...guard,
+      upgradeWebSocket(() => {
+        let socket: { send(frame: string): void } | undefined;
+        return {
+          onOpen(_event, ws) {
+            socket = { send: sender(ws) };
+            lobby.add(socket);
+          },
+          onClose() {
+            if (socket) lobby.remove(socket);
+          },
+        };
+      }),
+    )
+    .get(
+      '/:room/ws',
+      ...guard,
+      loadRoom(deps),
+      upgradeWebSocket((c) => {
+        const room = c.get('room');
+        const requested = Number(c.req.query('after'));
+        // `after` beyond the room's log (a stale or made-up cursor) would hide changes: clamp it.
+        const after = Number.isSafeInteger(requested) && requested >= 0 ? Math.min(requested, room.lastSeq) : room.lastSeq;
+        let socket: LiveSocket | undefined;
+        return {
+          onOpen(_event, ws) {
+            socket = { user: c.get('user')!, lastSeq: after, send: sender(ws), close: (code, reason) => ws.close(code, reason) };
+            hub.join(room.id, room.slug, socket).catch((error) => {
+              deps.log.error({ err: error, room: room.slug }, 'could not join a socket to its room');
+              ws.close(1011, 'join failed');
+            });
+          },
+          onClose() {
+            if (socket) hub.leave(room.id, socket);
+          },
+        };
+      }),
+    );
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { RoomPage } from '../../views/rooms/RoomPage.js';
+import { findUsersByIds, publicUser } from '../auth/users.js';
+import type { AppEnv, Deps } from '../context.js';
+import { wantsJson } from '../http/negotiate.js';
+import { messagePage, publicMessage } from '../messages/queries.js';
+import { PAGE_SIZE } from '../messages/validation.js';
+import { publicRoom } from './queries.js';
+
+/**
+ * The chatroom as a page (or JSON): the newest messages, who is here, and the composer, optionally
+ * holding a refused message and its error. The room (and its last seq) was read before the messages,
+ * so the socket's `after` never claims a change the page does not show.
+ */
+export async function showRoom(
+  c: Context<AppEnv>,
+  { db, realtime }: Deps,
+  composer: { body?: string; error?: string; clientId?: string } = {},
+  status: ContentfulStatusCode = 200,
+) {
+  const user = c.get('user')!;
+  const room = c.get('room');
+  const [newest, memberIds] = await Promise.all([messagePage(db, room.id, PAGE_SIZE + 1), realtime.presence.members(room.id)]);
+  const hasOlder = newest.length > PAGE_SIZE;
+  const messages = hasOlder ? newest.slice(1) : newest;
+  const people = await findUsersByIds(db, memberIds);
+  c.header('Vary', 'Accept');
+  if (wantsJson(c)) {
+    return c.json({
+      room: publicRoom(room),
+      messages: messages.map((message) => publicMessage(message, room.slug)),
+      has_older: hasOlder,
+      people: people.map(publicUser),
+    });
+  }
+  return c.html(
+    <RoomPage
+      user={user}
+      room={room}
+      lastSeq={room.lastSeq}
+      messages={messages}
+      hasOlder={hasOlder}
+      people={people}
+      composer={{ clientId: composer.clientId ?? randomUUID(), body: composer.body, error: composer.error }}
+    />,
+    status,
+  );
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { ROOM_IMAGES } from './images.js';
+
+// Paths under /lobby/ that are not rooms.
+const RESERVED_SLUGS = new Set(['ws', 'events', 'new', 'static', 'api']);
+
+/** "Café Tech Talk!" → "cafe-tech-talk": lowercase ASCII letters, digits and single dashes. */
+export function slugify(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
+}
+
+export const createRoomSchema = z
+  .object({
+    name: z.string({ error: 'Give the room a name.' }).trim().min(2, 'Give the room a name of at least 2 characters.').max(40, 'Keep the name to 40 characters.'),
+    description: z.string().trim().max(200, 'Keep the description to 200 characters.').default(''),
+    image: z.enum(ROOM_IMAGES, { error: 'Pick one of the pictures.' }),
+  })
+  .transform((room, ctx) => {
+    const slug = slugify(room.name);
+    if (slug.length < 2 || RESERVED_SLUGS.has(slug)) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'Use a name with at least two letters or digits.' });
+      return z.NEVER;
+    }
+    return { ...room, slug };
+  });
+
+export type CreateRoomInput = z.output<typeof createRoomSchema>;

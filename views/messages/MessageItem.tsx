@@ -1,0 +1,58 @@
+import type { FC } from 'hono/jsx';
+import { iconUrl } from '../../src/auth/icons.js';
+import type { MessageView } from '../../src/messages/queries.js';
+import { ids } from '../ids.js';
+import { MessageTime } from './MessageTime.js';
+
+export const messageUrl = (roomSlug: string, seq: number) => `/lobby/${roomSlug}/messages/${seq}/`;
+
+/**
+ * One message, the same in the page, in history pages and in live fragments. `own` adds the edit and
+ * delete forms, which are plain forms so they work without JavaScript.
+ */
+export const MessageItem: FC<{ message: MessageView; roomSlug: string; own: boolean }> = ({ message, roomSlug, own }) => {
+  const deleted = message.deletedAt !== null;
+  return (
+    <li id={ids.message(message.seq)} data-seq={message.seq} class={deleted ? 'message message-deleted' : 'message'}>
+      <img class="avatar" src={iconUrl(message.author.icon)} alt="" width="36" height="36" />
+      <div class="message-main">
+        <p class="message-meta">
+          <span class="author">{message.author.firstName}</span>
+          <span class="username">@{message.author.username}</span>
+          <MessageTime at={message.createdAt} />
+          {message.editedAt && !deleted ? <span class="edited">(edited)</span> : null}
+        </p>
+        {deleted ? (
+          <p class="tombstone">This message was deleted.</p>
+        ) : (
+          // hx-ignore: htmx leaves anything inside a message body alone (the text is escaped as well).
+          <div class="message-body" hx-ignore>
+            {message.body}
+          </div>
+        )}
+        {own && !deleted ? <MessageActions message={message} roomSlug={roomSlug} /> : null}
+      </div>
+    </li>
+  );
+};
+
+const MessageActions: FC<{ message: MessageView; roomSlug: string }> = ({ message, roomSlug }) => {
+  const url = messageUrl(roomSlug, message.seq);
+  return (
+    <div class="message-actions">
+      <details>
+        <summary>Edit</summary>
+        <form method="post" action={url} hx-post={url} hx-swap="none" class="edit-form">
+          <input type="hidden" name="_method" value="PATCH" />
+          <label for={`edit-${message.seq}`} class="visually-hidden">Edit your message</label>
+          <textarea id={`edit-${message.seq}`} name="body" required maxlength={4000} rows={2}>{message.body}</textarea>
+          <button type="submit" class="button-primary">Save</button>
+        </form>
+      </details>
+      <form method="post" action={url} hx-post={url} hx-swap="none" class="delete-form">
+        <input type="hidden" name="_method" value="DELETE" />
+        <button type="submit" class="button-quiet">Delete</button>
+      </form>
+    </div>
+  );
+};

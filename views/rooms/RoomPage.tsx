@@ -1,0 +1,52 @@
+import type { FC } from 'hono/jsx';
+import type { Room, User } from '../../src/db/schema.js';
+import type { MessageView } from '../../src/messages/queries.js';
+import { ids } from '../ids.js';
+import { Layout } from '../layout.js';
+import { MessageItem } from '../messages/MessageItem.js';
+import { Composer, type ComposerProps } from './Composer.js';
+import { HistoryStart } from './HistoryStart.js';
+import { Live } from './Live.js';
+import { PresenceList, type PresentUser } from './PresenceList.js';
+
+export interface RoomPageProps {
+  user: User;
+  room: Room;
+  /** The room's last seq read before the messages: the socket resumes after it. */
+  lastSeq: number;
+  messages: MessageView[];
+  hasOlder: boolean;
+  people: PresentUser[];
+  composer: Omit<ComposerProps, 'roomSlug' | 'roomName'>;
+}
+
+export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, hasOlder, people, composer }) => (
+  <Layout title={room.name} user={user} live>
+    <div class="room">
+      <header class="room-header">
+        <a class="back-link" href="/lobby/">← Lobby</a>
+        <h1 id="room-title">{room.name}</h1>
+        {room.description ? <p class="room-description">{room.description}</p> : null}
+      </header>
+      <Live url={`/lobby/${room.slug}/ws/`} afterSeq={lastSeq}>
+        <div class="room-body">
+          <section class="chat" aria-labelledby="room-title">
+            <div class="scroller" tabindex={0} aria-label={`Messages in ${room.name}`}>
+              <ol id={ids.messages} class="messages" role="log" aria-label={`Messages in ${room.name}`}>
+                <HistoryStart roomSlug={room.slug} oldestSeq={messages[0]?.seq ?? null} hasOlder={hasOlder} />
+                {messages.map((message) => (
+                  <MessageItem message={message} roomSlug={room.slug} own={message.authorId === user.id} />
+                ))}
+              </ol>
+            </div>
+            <a class="jump-to-latest" href="#composer" hidden>New messages ↓</a>
+            <Composer roomSlug={room.slug} roomName={room.name} {...composer} />
+          </section>
+          <aside class="people">
+            <PresenceList people={people} />
+          </aside>
+        </div>
+      </Live>
+    </div>
+  </Layout>
+);
