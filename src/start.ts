@@ -26,6 +26,7 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
   const app = createApp({ db: database.db, config, secret, log, realtime });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_PAYLOAD });
+  const heartbeat = startHeartbeat(wss);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, websocket: { server: wss } });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -42,6 +43,7 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Sockets are told 1012 (restart): pages reconnect, to another instance if there is one, and catch up.
+      clearInterval(heartbeat);
       await realtime.close();
       for (let waited = 0; wss.clients.size > 0 && waited < 1000; waited += 50) await new Promise((r) => setTimeout(r, 50));
       for (const client of wss.clients) client.terminate();
@@ -50,4 +52,28 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
       await database.close();
     },
   };
+}
+
+// Every 30 s each socket is pinged; one that has not answered the previous ping is half-open
+// (a vanished laptop, a dead NAT entry) and is dropped, which also ends its presence.
+const HEARTBEAT_MS = 30_000;
+
+function startHeartbeat(wss: WebSocketServer): NodeJS.Timeout {
+  const answered = new WeakSet<object>();
+  wss.on('connection', (socket) => {
+    answered.add(socket);
+    socket.on('pong', () => answered.add(socket));
+  });
+  const timer = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (!answered.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      answered.delete(socket);
+      socket.ping();
+    }
+  }, HEARTBEAT_MS);
+  timer.unref();
+  return timer;
 }

@@ -18,7 +18,10 @@ export function authRoutes(deps: Deps) {
   /** A new session at every sign-in; any session the browser held before is ended, never adopted. */
   async function signIn(c: Context<AppEnv>, user: User) {
     const previous = c.get('session');
-    if (previous) await invalidateSession(db, previous.id);
+    if (previous) {
+      await invalidateSession(db, previous.id);
+      await deps.realtime.endSessions([previous.id]);
+    }
     const { token, session } = await createSession(db, user.id, policy);
     writeSessionCookie(c, config, token, session.expiresAt);
     return c.redirect('/lobby/', 303);
@@ -41,7 +44,10 @@ export function authRoutes(deps: Deps) {
     })
     .post('/logout', async (c) => {
       const session = c.get('session');
-      if (session) await invalidateSession(db, session.id);
+      if (session) {
+        await invalidateSession(db, session.id);
+        await deps.realtime.endSessions([session.id]);
+      }
       clearSessionCookie(c, config);
       return c.redirect('/', 303);
     })

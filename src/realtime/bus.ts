@@ -6,7 +6,8 @@ export type BusEvent =
   | { type: 'change'; roomId: number; seq: number }
   | { type: 'presence'; roomId: number }
   | { type: 'notice'; roomId: number; kind: 'joined' | 'left'; userId: number; firstName: string; at: string; key: string }
-  | { type: 'lobby' };
+  | { type: 'lobby' }
+  | { type: 'sessions-ended'; sessionIds: string[] };
 
 export type BusHandler = (event: BusEvent) => void;
 
@@ -21,6 +22,7 @@ export interface Bus {
 
 export const roomChannel = (roomId: number) => `hubbub:room:${roomId}`;
 export const LOBBY_CHANNEL = 'hubbub:lobby';
+export const SESSIONS_CHANNEL = 'hubbub:sessions';
 
 /** One process, no Redis: events go straight to the local subscribers. */
 export class InProcessBus implements Bus {

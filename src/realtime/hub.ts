@@ -10,6 +10,8 @@ import { RoomPresence } from './room-presence.js';
 /** One open page socket, as the hub sees it. */
 export interface LiveSocket {
   readonly user: User;
+  /** The cookie session that opened it (null for a bearer token): signing out closes the socket. */
+  readonly sessionId: string | null;
   /** The last room change this socket has (from its `after`, then from what was sent). */
   lastSeq: number;
   send(frame: string): void;
@@ -36,7 +38,8 @@ interface LocalRoom {
   dirty: boolean;
 }
 
-/** Close code that makes the page reload (not in htmx's reconnect list). */
+/** Close codes outside htmx's reconnect list: the session ended; the page must reload. */
+export const CLOSE_SIGNED_OUT = 4001;
 export const CLOSE_RELOAD = 4002;
 
 /**
@@ -80,6 +83,14 @@ export class Hub {
 
   localRoomIds(): number[] {
     return [...this.rooms.keys()];
+  }
+
+  /** Sign-out or revocation: the page learns it is signed out and does not reconnect. */
+  endSessions(sessionIds: string[]): void {
+    const ended = new Set(sessionIds);
+    for (const room of this.rooms.values()) {
+      for (const socket of room.sockets) if (socket.sessionId && ended.has(socket.sessionId)) socket.close(CLOSE_SIGNED_OUT, 'signed out');
+    }
   }
 
   /** On shutdown: every socket is told to reconnect (elsewhere) and catch up. */

@@ -6,7 +6,9 @@ import { lobbyFrame } from './frames.js';
 import type { Presence } from './presence.js';
 
 export interface LobbySocket {
+  readonly sessionId: string | null;
   send(frame: string): void;
+  close(code: number, reason: string): void;
 }
 
 // Arrivals come in bursts (a class joining at nine); one refresh per burst is enough.
@@ -30,6 +32,10 @@ export class LobbyLive {
 
   remove(socket: LobbySocket): void {
     this.sockets.delete(socket);
+  }
+
+  endSessions(sessionIds: string[], code: number): void {
+    for (const socket of this.sockets) if (socket.sessionId && sessionIds.includes(socket.sessionId)) socket.close(code, 'signed out');
   }
 
   async changed(): Promise<void> {

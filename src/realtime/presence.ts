@@ -10,7 +10,7 @@ export interface Presence {
   members(roomId: number): Promise<number[]>;
   counts(): Promise<Map<number, number>>;
   /** Users whose instance vanished without saying goodbye, once each, to announce as gone. */
-  sweep(roomIds: number[]): Promise<Array<{ roomId: number; userId: number }>>;
+  sweep(): Promise<Array<{ roomId: number; userId: number }>>;
   close(): Promise<void>;
 }
 

@@ -1,11 +1,13 @@
+import { findUserById } from '../auth/users.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { type Bus, InProcessBus } from './bus.js';
-import { Hub } from './hub.js';
+import { type Bus, InProcessBus, SESSIONS_CHANNEL } from './bus.js';
+import { CLOSE_SIGNED_OUT, Hub } from './hub.js';
 import { LobbyLive } from './lobby.js';
 import { InProcessPresence, type Presence } from './presence.js';
 import { RedisBus } from './redis-bus.js';
 import { RedisPresence } from './redis-presence.js';
+import { announcePresence } from './room-presence.js';
 
 export interface RealtimeOptions {
   db: Db;
@@ -17,12 +19,30 @@ export interface RealtimeOptions {
 
 /** Everything live on one instance: the bus, presence, the rooms' sockets and the lobby's. */
 export class Realtime {
+  private sweeper: NodeJS.Timeout | undefined;
+
   private constructor(
     readonly bus: Bus,
     readonly presence: Presence,
     readonly hub: Hub,
     readonly lobby: LobbyLive,
+    private readonly log: Logger,
   ) {}
+
+  /** People whose instance died without a goodbye expire from presence; announce them as gone. */
+  private sweepVanished(db: Db, log: Logger, everyMs: number) {
+    this.sweeper = setInterval(async () => {
+      try {
+        for (const { roomId, userId } of await this.presence.sweep()) {
+          const user = await findUserById(db, userId);
+          if (user) await announcePresence(this.bus, log, roomId, 'left', user);
+        }
+      } catch (error) {
+        log.warn({ err: error }, 'presence sweep failed');
+      }
+    }, everyMs);
+    this.sweeper.unref();
+  }
 
   static async start({ db, log, redisUrl, leaveGraceMs = 3000, replayLimit = 500 }: RealtimeOptions): Promise<Realtime> {
     const bus = redisUrl ? await RedisBus.connect(redisUrl, log) : new InProcessBus();
@@ -30,10 +50,27 @@ export class Realtime {
     const hub = new Hub({ db, bus, presence, log, leaveGraceMs, replayLimit });
     const lobby = new LobbyLive({ db, bus, presence, log });
     await lobby.start();
-    return new Realtime(bus, presence, hub, lobby);
+    await bus.subscribe(SESSIONS_CHANNEL, (event) => {
+      if (event.type !== 'sessions-ended') return;
+      hub.endSessions(event.sessionIds);
+      lobby.endSessions(event.sessionIds, CLOSE_SIGNED_OUT);
+    });
+    const realtime = new Realtime(bus, presence, hub, lobby, log);
+    realtime.sweepVanished(db, log, 10_000);
+    return realtime;
+  }
+
+  /** After sign-out: every instance closes the sockets those sessions opened. */
+  async endSessions(sessionIds: string[]): Promise<void> {
+    this.hub.endSessions(sessionIds);
+    this.lobby.endSessions(sessionIds, CLOSE_SIGNED_OUT);
+    await this.bus.publish(SESSIONS_CHANNEL, { type: 'sessions-ended', sessionIds }).catch((error) => {
+      this.log.warn({ err: error }, 'could not tell other instances about a sign-out');
+    });
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     this.hub.closeAll(1012, 'server restarting');
     this.lobby.stop();
     await this.presence.close();

@@ -74,9 +74,9 @@ export class RedisPresence implements Presence {
     return new Map(counts);
   }
 
-  async sweep(roomIds: number[]): Promise<Array<{ roomId: number; userId: number }>> {
+  async sweep(): Promise<Array<{ roomId: number; userId: number }>> {
     const gone: Array<{ roomId: number; userId: number }> = [];
-    for (const roomId of roomIds) {
+    for (const roomId of (await this.client.sMembers(ROOMS_KEY)).map(Number)) {
       const expired = await this.client.zRangeByScore(key(roomId), '-inf', Date.now());
       for (const entry of expired) {
         // ZREM answers 1 to exactly one instance, so each vanished user is announced once.

@@ -82,15 +82,8 @@ export class RoomPresence {
     }
   }
 
-  async announce(kind: 'joined' | 'left', user: Pick<User, 'id' | 'firstName'>): Promise<void> {
-    const { bus, roomId } = this.options;
-    const key = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-    const notice: BusEvent = { type: 'notice', roomId, kind, userId: user.id, firstName: user.firstName, at: new Date().toISOString(), key };
-    await Promise.all([
-      bus.publish(roomChannel(roomId), notice),
-      bus.publish(roomChannel(roomId), { type: 'presence', roomId }),
-      bus.publish(LOBBY_CHANNEL, { type: 'lobby' }),
-    ]).catch((error) => this.options.log.warn({ err: error, roomId }, 'could not announce presence'));
+  private announce(kind: 'joined' | 'left', user: Pick<User, 'id' | 'firstName'>): Promise<void> {
+    return announcePresence(this.options.bus, this.options.log, this.options.roomId, kind, user);
   }
 
   private async people() {
@@ -98,4 +91,15 @@ export class RoomPresence {
     const users = await findUsersByIds(this.options.db, ids);
     return users.sort((a, b) => a.firstName.localeCompare(b.firstName));
   }
+}
+
+/** Tells every instance: a notice for the room's list, a fresh list of people, fresh lobby counts. */
+export async function announcePresence(bus: Bus, log: Logger, roomId: number, kind: 'joined' | 'left', user: Pick<User, 'id' | 'firstName'>) {
+  const key = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const notice: BusEvent = { type: 'notice', roomId, kind, userId: user.id, firstName: user.firstName, at: new Date().toISOString(), key };
+  await Promise.all([
+    bus.publish(roomChannel(roomId), notice),
+    bus.publish(roomChannel(roomId), { type: 'presence', roomId }),
+    bus.publish(LOBBY_CHANNEL, { type: 'lobby' }),
+  ]).catch((error) => log.warn({ err: error, roomId }, 'could not announce presence'));
 }

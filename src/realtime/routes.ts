@@ -5,6 +5,7 @@ import { requireUser, sameOriginSockets } from '../auth/middleware.js';
 import type { AppEnv, Deps } from '../context.js';
 import { loadRoom } from '../rooms/middleware.js';
 import type { LiveSocket } from './hub.js';
+import type { LobbySocket } from './lobby.js';
 
 function sender(ws: WSContext) {
   return (frame: string) => {
@@ -25,11 +26,11 @@ export function liveRoutes(deps: Deps) {
     .get(
       '/ws',
       ...guard,
-      upgradeWebSocket(() => {
-        let socket: { send(frame: string): void } | undefined;
+      upgradeWebSocket((c) => {
+        let socket: LobbySocket | undefined;
         return {
           onOpen(_event, ws) {
-            socket = { send: sender(ws) };
+            socket = { sessionId: c.get('session')?.id ?? null, send: sender(ws), close: (code, reason) => ws.close(code, reason) };
             lobby.add(socket);
           },
           onClose() {
@@ -50,7 +51,13 @@ export function liveRoutes(deps: Deps) {
         let socket: LiveSocket | undefined;
         return {
           onOpen(_event, ws) {
-            socket = { user: c.get('user')!, lastSeq: after, send: sender(ws), close: (code, reason) => ws.close(code, reason) };
+            socket = {
+              user: c.get('user')!,
+              sessionId: c.get('session')?.id ?? null,
+              lastSeq: after,
+              send: sender(ws),
+              close: (code, reason) => ws.close(code, reason),
+            };
             hub.join(room.id, room.slug, socket).catch((error) => {
               deps.log.error({ err: error, room: room.slug }, 'could not join a socket to its room');
               ws.close(1011, 'join failed');
