@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { e2eDatabaseUrl } from './tests/e2e/database.js';
-
-const port = Number(process.env.E2E_PORT ?? 3210);
-const baseURL = `http://127.0.0.1:${port}`;
+import { BASE_URL as baseURL, E2E_PORT as port, TWO_INSTANCES } from './tests/e2e/servers.js';
 
 // Every worker evaluates this file again and inherits our environment: pick per-run values once, keep them there.
 const adminUrl = process.env.DATABASE_URL;
@@ -52,17 +50,34 @@ export default defineConfig({
     },
   },
   projects: [{ name: 'chromium' }],
-  webServer: {
-    command: `${createDatabase}npx tsx src/server.ts`,
-    url: `${baseURL}/healthz`,
+  webServer: TWO_INSTANCES ? [appServer(port, createDatabase), secondServer()] : appServer(port, createDatabase),
+});
+
+/** One app server on `port`; each server's PUBLIC_ORIGIN is its own origin. */
+function appServer(serverPort: number, before: string) {
+  const origin = `http://127.0.0.1:${serverPort}`;
+  return {
+    command: `${before}npx tsx src/server.ts`,
+    url: `${origin}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
+    // SIGTERM lets the app close cleanly, taking its presence entries out of a shared Redis.
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
     env: {
-      PORT: String(port),
+      PORT: String(serverPort),
       HOST: '127.0.0.1',
-      PUBLIC_ORIGIN: baseURL,
+      PUBLIC_ORIGIN: origin,
       LOG_LEVEL: 'warn',
       ...databaseEnv,
     },
-  },
-});
+  };
+}
+
+/**
+ * With PostgreSQL and Redis: a second instance on the same fresh database and Redis (REDIS_URL is
+ * inherited), for tests/e2e/two-instances.spec.ts. It starts once the first one answers, so the
+ * database exists and is migrated.
+ */
+function secondServer() {
+  return appServer(port + 1, `npx tsx tests/e2e/wait-for-server.ts ${baseURL}/healthz && `);
+}

@@ -56,7 +56,8 @@ export class LobbyLive {
     for (const socket of this.sockets) socket.send(frame);
   }
 
-  stop(): void {
+  stop(code: number, reason: string): void {
     clearTimeout(this.timer);
+    for (const socket of this.sockets) socket.close(code, reason);
   }
 }

@@ -72,7 +72,7 @@ export class Realtime {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.hub.closeAll(1012, 'server restarting');
-    this.lobby.stop();
+    this.lobby.stop(1012, 'server restarting');
     await this.presence.close();
     await this.bus.close();
   }

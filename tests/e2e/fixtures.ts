@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Locator, type Page, expect } from '@playwright/test';
+import { type BrowserContext, type Locator, type Page, expect } from '@playwright/test';
 
 /** Long, and not on the common-password list. */
 export const PASSWORD = 'correct horse battery 42';
@@ -86,3 +86,25 @@ export async function expectLobby(page: Page, firstName: string | RegExp) {
 
 /** The person's icon in the top bar (decorative there: the name sits right next to it). */
 export const topBarIcon = (page: Page) => page.getByRole('banner').locator('img.avatar');
+
+/**
+ * Collects console errors, page errors, CSP violations and failed responses (4xx/5xx other than
+ * `allowedStatuses`) of every page of the context; a JavaScript journey ends with the list empty.
+ */
+export async function watchProblems(context: BrowserContext, allowedStatuses: number[] = []): Promise<string[]> {
+  const problems: string[] = [];
+  context.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  context.on('weberror', (error) => problems.push(`page error: ${error.error().message}`));
+  context.on('response', (response) => {
+    if (response.status() >= 400 && !allowedStatuses.includes(response.status())) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  // Init scripts are Playwright's own and not subject to the page's CSP.
+  await context.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (event) =>
+      console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || 'inline'}`),
+    ),
+  );
+  return problems;
+}

@@ -31,7 +31,7 @@ export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, has
       <Live url={`/lobby/${room.slug}/ws/`} afterSeq={lastSeq}>
         <div class="room-body">
           <section class="chat" aria-labelledby="room-title">
-            <div class="scroller" tabindex={0} aria-label={`Messages in ${room.name}`}>
+            <div class="scroller" role="region" tabindex={0} aria-label={`Conversation in ${room.name}`}>
               <ol id={ids.messages} class="messages" role="log" aria-label={`Messages in ${room.name}`}>
                 <HistoryStart roomSlug={room.slug} oldestSeq={messages[0]?.seq ?? null} hasOlder={hasOlder} />
                 {messages.map((message) => (
