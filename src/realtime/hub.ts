@@ -32,6 +32,8 @@ export interface HubOptions {
 interface LocalRoom {
   id: number;
   slug: string;
+  /** Resolves once this instance is subscribed to the room's channel. */
+  subscribed: Promise<void>;
   sockets: Set<LiveSocket>;
   presence: RoomPresence;
   pumping: Promise<void> | null;
@@ -49,6 +51,8 @@ export const CLOSE_RELOAD = 4002;
  */
 export class Hub {
   private readonly rooms = new Map<number, LocalRoom>();
+  /** Subscribe and unsubscribe of one room's channel run one after another, never crossed. */
+  private readonly channelOps = new Map<number, Promise<void>>();
 
   constructor(private readonly options: HubOptions) {
     options.bus.onResubscribe(() => {
@@ -59,12 +63,15 @@ export class Hub {
   async join(roomId: number, slug: string, socket: LiveSocket): Promise<void> {
     let room = this.rooms.get(roomId);
     if (!room) {
-      room = { id: roomId, slug, sockets: new Set(), pumping: null, dirty: false, presence: this.roomPresence(roomId) };
+      const subscribed = this.onChannel(roomId, () =>
+        this.options.bus.subscribe(roomChannel(roomId), (event) => this.onEvent(roomId, event)),
+      );
+      room = { id: roomId, slug, subscribed, sockets: new Set(), pumping: null, dirty: false, presence: this.roomPresence(roomId) };
       this.rooms.set(roomId, room);
-      await this.options.bus.subscribe(roomChannel(roomId), (event) => this.onEvent(roomId, event));
     }
     room.sockets.add(socket);
     // Subscribed first, then caught up from the database: nothing committed meanwhile is missed.
+    await room.subscribed;
     await this.pump(room);
     await room.presence.arrive(socket);
   }
@@ -104,9 +111,21 @@ export class Hub {
   }
 
   private forgetIfEmpty(room: LocalRoom) {
-    if (room.sockets.size > 0 || !room.presence.idle()) return;
+    if (room.sockets.size > 0 || !room.presence.idle() || this.rooms.get(room.id) !== room) return;
     this.rooms.delete(room.id);
-    void this.options.bus.unsubscribe(roomChannel(room.id)).catch(() => {});
+    // Skipped if someone entered the room again before it ran: their subscription stands.
+    void this.onChannel(room.id, () => (this.rooms.has(room.id) ? Promise.resolve() : this.options.bus.unsubscribe(roomChannel(room.id))));
+  }
+
+  private onChannel(roomId: number, operation: () => Promise<void>): Promise<void> {
+    const done = (this.channelOps.get(roomId) ?? Promise.resolve()).then(operation).catch((error) => {
+      this.options.log.warn({ err: error, roomId }, 'room channel (un)subscribe failed');
+    });
+    this.channelOps.set(roomId, done);
+    void done.then(() => {
+      if (this.channelOps.get(roomId) === done) this.channelOps.delete(roomId);
+    });
+    return done;
   }
 
   private onEvent(roomId: number, event: BusEvent) {
