@@ -7,10 +7,17 @@ import { loadRoom } from '../rooms/middleware.js';
 import type { LiveSocket } from './hub.js';
 import type { LobbySocket } from './lobby.js';
 
+// A reader this far behind (a stalled tab, a bad link) is dropped with 1013 "try again later":
+// htmx reconnects and the page catches up from the database, while everyone else is unaffected.
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
 function sender(ws: WSContext) {
   return (frame: string) => {
     // A socket closing under us just misses the frame; it catches up from the database on reconnect.
-    if (ws.readyState === 1) ws.send(frame);
+    if (ws.readyState !== 1) return;
+    const buffered = (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0;
+    if (buffered > MAX_BUFFERED_BYTES) return ws.close(1013, 'too far behind; reconnect to catch up');
+    ws.send(frame);
   };
 }
 

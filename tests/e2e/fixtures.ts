@@ -93,8 +93,9 @@ export const topBarIcon = (page: Page) => page.getByRole('banner').locator('img.
  */
 export async function watchProblems(context: BrowserContext, allowedStatuses: number[] = []): Promise<string[]> {
   const problems: string[] = [];
+  const allowed = (text: string) => allowedStatuses.some((status) => text.includes(`responded with a status of ${status} `));
   context.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    if (message.type() === 'error' && !allowed(message.text())) problems.push(`console: ${message.text()}`);
   });
   context.on('weberror', (error) => problems.push(`page error: ${error.error().message}`));
   context.on('response', (response) => {
