@@ -155,14 +155,17 @@ export class Hub {
 
   private async deliver(room: LocalRoom) {
     const { db, replayLimit } = this.options;
-    if (room.sockets.size === 0) return;
-    const from = Math.min(...[...room.sockets].map((socket) => socket.lastSeq));
+    // The sockets present now; one joining during the read below is served by the next run.
+    const sockets = [...room.sockets];
+    if (sockets.length === 0) return;
+    const from = Math.min(...sockets.map((socket) => socket.lastSeq));
     const changes = await changesAfter(db, room.id, from, replayLimit + 1);
     if (changes.length === 0) return;
     const truncated = changes.length > replayLimit;
     const rendered = (truncated ? changes.slice(0, replayLimit) : changes).map((change) => renderChange(change, room.slug));
     const last = rendered[rendered.length - 1]!.updatedSeq;
-    for (const socket of room.sockets) {
+    for (const socket of sockets) {
+      if (!room.sockets.has(socket)) continue;
       if (truncated && socket.lastSeq === from) {
         // Further behind than we replay: the page reloads and starts from the database afresh.
         this.leave(room.id, socket);

@@ -45,7 +45,7 @@ const MessageActions: FC<{ message: MessageView; roomSlug: string }> = ({ messag
         <form method="post" action={url} hx-post={url} hx-swap="none" class="edit-form">
           <input type="hidden" name="_method" value="PATCH" />
           <label for={`edit-${message.seq}`} class="visually-hidden">Edit your message</label>
-          <textarea id={`edit-${message.seq}`} name="body" required maxlength={4000} rows={2}>{message.body}</textarea>
+          <textarea id={`edit-${message.seq}`} name="body" required rows={2}>{message.body}</textarea>
           <button type="submit" class="button-primary">Save</button>
         </form>
       </details>

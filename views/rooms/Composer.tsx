@@ -25,7 +25,7 @@ export const Composer: FC<ComposerProps> = ({ roomSlug, roomName, clientId, body
         id="composer-body"
         name="body"
         rows={2}
-        maxlength={4000}
+       
         required
         placeholder={`Message ${roomName}`}
         aria-invalid={error ? 'true' : undefined}

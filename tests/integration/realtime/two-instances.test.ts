@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServers, type TestServers } from '../../support/server.js';
+import { Person } from '../../support/person.js';
+import { hasItem, isPresence, item, type LiveClient, notice } from '../../support/socket.js';
+
+// Only meaningful with a shared PostgreSQL and Redis: vitest.config.ts runs this file only when both are set.
+{
+  let running: TestServers;
+  let one: string;
+  let two: string;
+  let ada: Person; // on instance one
+  let bob: Person; // on instance two
+  const open: LiveClient[] = [];
+
+  beforeAll(async () => {
+    running = await startTestServers(2);
+    [one, two] = running.servers.map((server) => server.url) as [string, string];
+    ada = await Person.signUp(one, 'ada_one', 'Ada');
+    bob = (await Person.signUp(one, 'bob_two', 'Bob')).at(two);
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(open.map((client) => client.close()));
+    await running?.close();
+  });
+
+  async function enter(who: Person, slug: string) {
+    const client = await who.open(`/lobby/${slug}/ws/`);
+    open.push(client);
+    await client.waitFor('the presence list', (frame) => frame.includes('<div id="presence"'));
+    return client;
+  }
+
+  describe('two instances sharing PostgreSQL and Redis', () => {
+    it('carry messages, edits and deletes from one instance’s sockets to the other’s', async () => {
+      const slug = await ada.createRoom('Across');
+      const [adaTab, bobTab] = [await enter(ada, slug), await enter(bob, slug)];
+
+      const fromOne = await ada.say(slug, 'sent through instance one');
+      await bobTab.waitFor('the message from instance one', hasItem(fromOne, 'sent through instance one'));
+      const fromTwo = await bob.say(slug, 'sent through instance two');
+      await adaTab.waitFor('the message from instance two', hasItem(fromTwo, 'sent through instance two'));
+
+      expect((await ada.edit(slug, fromOne, 'edited on one')).status).toBe(200);
+      const edited = await bobTab.waitFor('the edit from instance one', hasItem(fromOne, 'edited on one'));
+      expect(item(edited, fromOne)).toContain('(edited)');
+      expect((await bob.remove(slug, fromTwo)).status).toBe(200);
+      await adaTab.waitFor('the delete from instance two', hasItem(fromTwo, 'This message was deleted.'));
+      await bobTab.waitFor('its own delete, too', hasItem(fromTwo, 'This message was deleted.'));
+    });
+
+    it('show each other in the presence list, with join and leave notices across instances', async () => {
+      const slug = await ada.createRoom('Presence Across');
+      const adaTab = await enter(ada, slug);
+      const bobTab = await enter(bob, slug);
+      await bobTab.waitFor('both in the list on instance two', isPresence('Ada', 'Bob'));
+      await adaTab.waitFor('both in the list on instance one', isPresence('Ada', 'Bob'));
+      await adaTab.waitFor('the joined notice on instance one', notice('Bob joined the room'));
+
+      const since = adaTab.frames.length;
+      await bobTab.close();
+      await adaTab.waitFor('the left notice on instance one', notice('Bob left the room'), { since });
+      await adaTab.waitFor('Ada alone on instance one', isPresence('Ada'), { since });
+    });
+
+    it('close a session’s sockets on every instance when it signs out', async () => {
+      const cy = await Person.signUp(one, 'cy_both', 'Cy');
+      const slug = await ada.createRoom('Sign Out Across');
+      const [onOne, onTwo] = [await enter(cy, slug), await enter(cy.at(two), slug)];
+      const response = await fetch(`${one}/logout/`, { method: 'POST', headers: { cookie: cy.cookie, origin: one }, redirect: 'manual' });
+      expect(response.status).toBe(303);
+      expect(await onOne.waitForClose()).toBe(4001);
+      expect(await onTwo.waitForClose()).toBe(4001);
+    });
+
+    it('leave no presence behind in Redis once both instances stop', async () => {
+      const slug = await ada.createRoom('Last Call');
+      await enter(ada, slug);
+      await enter(bob, slug);
+      const { leftPresenceKeys } = await running.close();
+      expect(leftPresenceKeys).toEqual([]);
+    });
+  });
+}
