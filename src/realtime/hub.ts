@@ -73,7 +73,8 @@ export class Hub {
     // Subscribed first, then caught up from the database: nothing committed meanwhile is missed.
     await room.subscribed;
     await this.pump(room);
-    await room.presence.arrive(socket);
+    // Closed while catching up: it never counts as present, so it never leaves a ghost behind.
+    if (room.sockets.has(socket)) await room.presence.arrive(socket);
   }
 
   leave(roomId: number, socket: LiveSocket): void {

@@ -25,11 +25,13 @@ interface RoomPresenceOptions {
  */
 export class RoomPresence {
   private readonly tabs = new Map<number, number>();
+  private readonly arrived = new WeakSet<LiveSocket>();
   private readonly leaving = new Map<number, NodeJS.Timeout>();
 
   constructor(private readonly options: RoomPresenceOptions) {}
 
   async arrive(socket: LiveSocket): Promise<void> {
+    this.arrived.add(socket);
     const { user } = socket;
     const tabs = (this.tabs.get(user.id) ?? 0) + 1;
     this.tabs.set(user.id, tabs);
@@ -46,6 +48,8 @@ export class RoomPresence {
   }
 
   depart(socket: LiveSocket, onIdle: () => void): void {
+    if (!this.arrived.has(socket)) return onIdle();
+    this.arrived.delete(socket);
     const { user } = socket;
     const tabs = (this.tabs.get(user.id) ?? 1) - 1;
     if (tabs > 0) {

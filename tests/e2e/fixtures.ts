@@ -69,13 +69,17 @@ export async function expectImagesLoaded(images: Locator) {
 
 export const ROOMS = ['Game', 'Study', 'Movie', 'Music'];
 
-/** The lobby as a signed-in person sees it: the greeting and the four room cards with their pictures. */
+/**
+ * The lobby as a signed-in person sees it: the greeting and the four built-in room cards with their pictures,
+ * first (rooms other tests created follow them, oldest first).
+ */
 export async function expectLobby(page: Page, firstName: string | RegExp) {
   await expect(page).toHaveURL(/\/lobby\/$/);
   const greeting = typeof firstName === 'string' ? `Welcome, ${firstName}` : new RegExp(`^Welcome, ${firstName.source}$`);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(greeting);
   const cards = page.getByRole('main').getByRole('listitem');
-  await expect(cards.getByRole('heading', { level: 2 })).toHaveText(ROOMS);
+  const headings = cards.getByRole('heading', { level: 2 });
+  for (const [index, room] of ROOMS.entries()) await expect(headings.nth(index)).toHaveText(room);
   for (const room of ROOMS) {
     const card = cards.filter({ has: page.getByRole('heading', { level: 2, name: room }) });
     await expect(card).toBeVisible();
