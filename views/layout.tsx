@@ -44,12 +44,14 @@ const SignedInAs: FC<{ user: User }> = ({ user }) => (
   </div>
 );
 
+// Not deferred: the extensions must register before htmx first processes the page, or the
+// socket silently never opens (a deferred htmx can start before a later deferred extension arrives).
 const LiveScripts: FC = () => (
   <>
     <meta name="htmx-config" content={HTMX_CONFIG} />
-    <script src="/static/vendor/htmx/htmx.min.js" defer />
-    <script src="/static/vendor/htmx/ext/hx-ws.min.js" defer />
-    <script src="/static/vendor/htmx/ext/hx-upsert.min.js" defer />
-    <script src="/static/js/live.js" defer />
+    <script src="/static/vendor/htmx/htmx.min.js" />
+    <script src="/static/vendor/htmx/ext/hx-ws.min.js" />
+    <script src="/static/vendor/htmx/ext/hx-upsert.min.js" />
+    <script src="/static/js/live.js" />
   </>
 );

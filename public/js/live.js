@@ -11,7 +11,7 @@
     const connection = event.detail && event.detail.connection;
     const base = live() && live().dataset.liveUrl;
     const seq = cursor() && cursor().dataset.seq;
-    if (!connection || !base || seq === undefined) return;
+    if (!connection || !base || seq == null) return;
     connection.url = connection.url.replace(/\?after=\d*$/, '') + '?after=' + encodeURIComponent(seq);
   });
 

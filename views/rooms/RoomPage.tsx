@@ -31,8 +31,9 @@ export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, has
       <Live url={`/lobby/${room.slug}/ws/`} afterSeq={lastSeq}>
         <div class="room-body">
           <section class="chat" aria-labelledby="room-title">
-            <div class="scroller" role="region" tabindex={0} aria-label={`Conversation in ${room.name}`}>
-              <ol id={ids.messages} class="messages" role="log" aria-label={`Messages in ${room.name}`}>
+            {/* The scroller is the live log (keyboard reachable); the list inside stays a list. */}
+            <div class="scroller" role="log" tabindex={0} aria-label={`Messages in ${room.name}`}>
+              <ol id={ids.messages} class="messages">
                 <HistoryStart roomSlug={room.slug} oldestSeq={messages[0]?.seq ?? null} hasOlder={hasOlder} />
                 {messages.map((message) => (
                   <MessageItem message={message} roomSlug={room.slug} own={message.authorId === user.id} />
