@@ -54,6 +54,17 @@ export class Person {
     return this.request('DELETE', `/lobby/${slug}/messages/${seq}/`);
   }
 
+  /**
+   * Opens a room's socket like the room page does, into `opened` (for cleanup), and waits for the
+   * presence list: the last frame of joining, so any catch-up has arrived before it.
+   */
+  async enter(slug: string, opened: LiveClient[], after?: number): Promise<LiveClient> {
+    const client = await this.open(`/lobby/${slug}/ws/${after === undefined ? '' : `?after=${after}`}`);
+    opened.push(client);
+    await client.waitFor('the presence list', (frame) => frame.includes('<div id="presence"'));
+    return client;
+  }
+
   open(path: string, headers: Record<string, string> = {}): Promise<LiveClient> {
     return LiveClient.open(`${this.baseUrl}${path}`, { cookie: this.cookie, origin: this.baseUrl, ...headers });
   }

@@ -20,13 +20,7 @@ afterAll(async () => {
   await running?.close();
 });
 
-async function connect(who: Person, slug: string, after?: number) {
-  const client = await who.open(`/lobby/${slug}/ws/${after === undefined ? '' : `?after=${after}`}`);
-  open.push(client);
-  // The presence list is the last frame of joining: any catch-up came before it.
-  await client.waitFor('the presence list', (frame) => frame.includes('<div id="presence"'));
-  return client;
-}
+const connect = (who: Person, slug: string, after?: number) => who.enter(slug, open, after);
 
 describe('a message sent over HTTP', () => {
   it('arrives on every socket in the room as an item with its id and seq, the sender’s own with edit controls', async () => {

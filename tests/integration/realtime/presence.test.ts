@@ -20,12 +20,7 @@ afterAll(async () => {
 let people = 0;
 const signUp = (firstName: string) => Person.signUp(url, `${firstName.toLowerCase()}_${++people}`, firstName);
 
-async function enter(who: Person, slug: string) {
-  const client = await who.open(`/lobby/${slug}/ws/`);
-  open.push(client);
-  await client.waitFor('the presence list', (frame) => frame.includes('<div id="presence"'));
-  return client;
-}
+const enter = (who: Person, slug: string) => who.enter(slug, open);
 
 const count = (client: LiveClient, match: (frame: string) => boolean) => client.frames.filter(match).length;
 

@@ -24,12 +24,7 @@ import { hasItem, isPresence, item, type LiveClient, notice } from '../../suppor
     await running?.close();
   });
 
-  async function enter(who: Person, slug: string) {
-    const client = await who.open(`/lobby/${slug}/ws/`);
-    open.push(client);
-    await client.waitFor('the presence list', (frame) => frame.includes('<div id="presence"'));
-    return client;
-  }
+  const enter = (who: Person, slug: string) => who.enter(slug, open);
 
   describe('two instances sharing PostgreSQL and Redis', () => {
     it('carry messages, edits and deletes from one instance’s sockets to the other’s', async () => {
