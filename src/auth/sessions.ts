@@ -56,12 +56,21 @@ export async function validateSessionToken(db: Db, token: string, policy: Sessio
     return null;
   }
   const next = expiryFrom(now, session.createdAt, policy);
-  const extended = next.getTime() - session.expiresAt.getTime() >= EXTEND_GRANULARITY_MS;
+  // A short idle timeout (minutes) must still be extended by use: never wait longer than a quarter of it.
+  const granularity = Math.min(EXTEND_GRANULARITY_MS, (policy.idleTimeout * 1000) / 4);
+  const extended = next.getTime() - session.expiresAt.getTime() >= granularity;
   if (extended) {
     session.expiresAt = next;
     await db.update(sessions).set({ expiresAt: next }).where(eq(sessions.id, id));
   }
   return { session, user, extended };
+}
+
+/** When the session ends if unused from now on (idle or absolute, whichever first); null if gone. */
+export async function sessionEnd(db: Db, sessionId: string, policy: SessionPolicy): Promise<Date | null> {
+  const [row] = await db.select().from(sessions).where(eq(sessions.id, sessionId));
+  if (!row) return null;
+  return new Date(Math.min(row.expiresAt.getTime(), row.createdAt.getTime() + policy.maxAge * 1000));
 }
 
 export async function invalidateSession(db: Db, sessionId: string): Promise<void> {

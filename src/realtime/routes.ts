@@ -4,8 +4,9 @@ import type { WSContext } from 'hono/ws';
 import { requireUser, sameOriginSockets } from '../auth/middleware.js';
 import type { AppEnv, Deps } from '../context.js';
 import { loadRoom } from '../rooms/middleware.js';
-import type { LiveSocket } from './hub.js';
+import { CLOSE_SIGNED_OUT, type LiveSocket } from './hub.js';
 import type { LobbySocket } from './lobby.js';
+import { watchSessionExpiry } from './session-watch.js';
 
 // A reader this far behind (a stalled tab, a bad link) is dropped with 1013 "try again later":
 // htmx reconnects and the page catches up from the database, while everyone else is unaffected.
@@ -28,6 +29,13 @@ function sender(ws: WSContext) {
 export function liveRoutes(deps: Deps) {
   const { hub, lobby } = deps.realtime;
   const guard = [requireUser, sameOriginSockets(deps)] as const;
+  const policy = { idleTimeout: deps.config.sessionIdleTimeout, maxAge: deps.config.sessionMaxAge };
+
+  /** Ends the socket with 4001 (htmx does not reconnect; the page says "signed out") when the session expires. */
+  function untilSessionEnds(sessionId: string | null, ws: WSContext): () => void {
+    if (!sessionId) return () => {};
+    return watchSessionExpiry(deps.db, policy, sessionId, () => ws.close(CLOSE_SIGNED_OUT, 'session expired'));
+  }
 
   return new Hono<AppEnv>()
     .get(
@@ -35,12 +43,15 @@ export function liveRoutes(deps: Deps) {
       ...guard,
       upgradeWebSocket((c) => {
         let socket: LobbySocket | undefined;
+        let stopWatching = () => {};
         return {
           onOpen(_event, ws) {
             socket = { sessionId: c.get('session')?.id ?? null, send: sender(ws), close: (code, reason) => ws.close(code, reason) };
+            stopWatching = untilSessionEnds(socket.sessionId, ws);
             lobby.add(socket);
           },
           onClose() {
+            stopWatching();
             if (socket) lobby.remove(socket);
           },
         };
@@ -56,6 +67,7 @@ export function liveRoutes(deps: Deps) {
         // `after` beyond the room's log (a stale or made-up cursor) would hide changes: clamp it.
         const after = Number.isSafeInteger(requested) && requested >= 0 ? Math.min(requested, room.lastSeq) : room.lastSeq;
         let socket: LiveSocket | undefined;
+        let stopWatching = () => {};
         return {
           onOpen(_event, ws) {
             socket = {
@@ -65,12 +77,14 @@ export function liveRoutes(deps: Deps) {
               send: sender(ws),
               close: (code, reason) => ws.close(code, reason),
             };
+            stopWatching = untilSessionEnds(socket.sessionId, ws);
             hub.join(room.id, room.slug, socket).catch((error) => {
               deps.log.error({ err: error, room: room.slug }, 'could not join a socket to its room');
               ws.close(1011, 'join failed');
             });
           },
           onClose() {
+            stopWatching();
             if (socket) hub.leave(room.id, socket);
           },
         };

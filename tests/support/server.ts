@@ -27,7 +27,10 @@ const ROOM_ID_SPAN = 10_000;
  * when DATABASE_URL is set, otherwise PGlite on disk in a temp dir (one server only: PGlite has one
  * owner). REDIS_URL, when set, is passed through, so every server shares the Redis bus and presence.
  */
-export async function startTestServers(count = 1, { leaveGraceMs = 300 } = {}): Promise<TestServers> {
+export async function startTestServers(
+  count = 1,
+  { leaveGraceMs = 300, env = {} as Record<string, string> } = {},
+): Promise<TestServers> {
   const database = process.env.DATABASE_URL ? await openTestDatabase() : undefined;
   if (!database && count > 1) throw new Error('several instances need PostgreSQL: set DATABASE_URL');
   const dataDir = await mkdtemp(join(tmpdir(), 'hubbub-live-'));
@@ -39,6 +42,7 @@ export async function startTestServers(count = 1, { leaveGraceMs = 300 } = {}): 
     LOG_LEVEL: 'silent',
     DATABASE_URL: database?.url,
     REDIS_URL: process.env.REDIS_URL,
+    ...env,
   });
   const servers: RunningServer[] = [];
   try {
