@@ -57,11 +57,15 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
 // Every 30 s each socket is pinged; one that has not answered the previous ping is half-open
 // (a vanished laptop, a dead NAT entry) and is dropped, which also ends its presence.
 const HEARTBEAT_MS = 30_000;
+const BEAT_FRAME = '<!-- beat -->';
 
 function startHeartbeat(wss: WebSocketServer): NodeJS.Timeout {
   const answered = new WeakSet<object>();
-  wss.on('connection', (socket) => {
+  // Only the pages' sockets (under /lobby/) speak HTML; other protocols get pings alone.
+  const pages = new WeakSet<object>();
+  wss.on('connection', (socket, request) => {
     answered.add(socket);
+    if (request.url?.startsWith('/lobby/')) pages.add(socket);
     socket.on('pong', () => answered.add(socket));
   });
   const timer = setInterval(() => {
@@ -72,6 +76,9 @@ function startHeartbeat(wss: WebSocketServer): NodeJS.Timeout {
       }
       answered.delete(socket);
       socket.ping();
+      // Browsers never show pings to the page, so the page also gets a frame it can see (live.js
+      // watches for silence); a comment swaps nothing.
+      if (pages.has(socket)) socket.send(BEAT_FRAME);
     }
   }, HEARTBEAT_MS);
   timer.unref();

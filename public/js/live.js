@@ -26,6 +26,26 @@
     }
   });
 
+  // Watchdog: the server sends something at least every 30 s. A socket silent for much longer
+  // (data-silence-ms) is half-open: a sleeping laptop, a dead NAT entry. Closing it makes htmx
+  // reconnect and catch up.
+  let socket = null;
+  let lastHeard = Date.now();
+  document.addEventListener('htmx:ws:after:connection', (event) => {
+    socket = event.detail && event.detail.connection && event.detail.connection.socket;
+    lastHeard = Date.now();
+  });
+  document.addEventListener('htmx:ws:after:message:incoming', () => {
+    lastHeard = Date.now();
+  });
+  setInterval(() => {
+    const silenceMs = Number(live() && live().dataset.silenceMs) || 75000;
+    if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastHeard > silenceMs) {
+      lastHeard = Date.now();
+      socket.close(4003, 'silent');
+    }
+  }, 5000);
+
   // Back/forward cache: the extension closed the socket on pagehide; open it again.
   window.addEventListener('pageshow', (event) => {
     if (event.persisted && live() && window.htmx) window.htmx.process(live(), true);

@@ -6,6 +6,9 @@ import { ids } from '../ids.js';
  * /static/js/live.js moves that cursor forward as fragments arrive, so a reconnect resumes from the
  * last change shown. hx-swap="none": frames only carry out-of-band swaps.
  */
+// The server sends a frame at least every 30 s; live.js treats a much longer silence as a dead link.
+const SILENCE_MS = 75_000;
+
 export const Live: FC<{ url: string; afterSeq?: number; children?: Child }> = ({ url, afterSeq, children }) => (
   <div
     id={ids.live}
@@ -13,6 +16,7 @@ export const Live: FC<{ url: string; afterSeq?: number; children?: Child }> = ({
     hx-ws:connect={afterSeq === undefined ? url : `${url}?after=${afterSeq}`}
     hx-swap="none"
     data-live-url={url}
+    data-silence-ms={SILENCE_MS}
   >
     {afterSeq === undefined ? null : <div id={ids.cursor} data-seq={afterSeq} hidden />}
     <LiveStatus message="" />
