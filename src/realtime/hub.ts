@@ -55,9 +55,7 @@ export class Hub {
   private readonly channelOps = new Map<number, Promise<void>>();
 
   constructor(private readonly options: HubOptions) {
-    options.bus.onResubscribe(() => {
-      for (const room of this.rooms.values()) void this.pump(room);
-    });
+    options.bus.onResubscribe(() => this.catchUpAll());
   }
 
   async join(roomId: number, slug: string, socket: LiveSocket): Promise<void> {
@@ -89,9 +87,14 @@ export class Hub {
     if (room) void this.pump(room);
   }
 
-  localRoomIds(): number[] {
-    return [...this.rooms.keys()];
+  /**
+   * Every local room reads the log again. After a bus reconnect (events may have been lost), and on a
+   * timer as a safety net: a failed read or a lost nudge delays a change by one period at most.
+   */
+  catchUpAll(): void {
+    for (const room of this.rooms.values()) void this.pump(room);
   }
+
 
   /** Sign-out or revocation: the page learns it is signed out and does not reconnect. */
   endSessions(sessionIds: string[]): void {

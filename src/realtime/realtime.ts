@@ -20,6 +20,7 @@ export interface RealtimeOptions {
 /** Everything live on one instance: the bus, presence, the rooms' sockets and the lobby's. */
 export class Realtime {
   private sweeper: NodeJS.Timeout | undefined;
+  private catchUp: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly bus: Bus,
@@ -57,6 +58,8 @@ export class Realtime {
     });
     const realtime = new Realtime(bus, presence, hub, lobby, log);
     realtime.sweepVanished(db, log, 10_000);
+    realtime.catchUp = setInterval(() => hub.catchUpAll(), 15_000);
+    realtime.catchUp.unref();
     return realtime;
   }
 
@@ -71,6 +74,7 @@ export class Realtime {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    clearInterval(this.catchUp);
     this.hub.closeAll(1012, 'server restarting');
     this.lobby.stop(1012, 'server restarting');
     await this.presence.close();

@@ -57,4 +57,15 @@ describe('a page that connects while the hub is delivering', () => {
     await t.realtime.hub.join(room.id, room.slug, behind.socket);
     expect(behind.seqs()).toEqual([2, 3]);
   });
+
+  it('a change whose nudge was lost still reaches the page at the next periodic catch-up', async () => {
+    const room = (await findRoomBySlug(t.db, 'movie'))!;
+    const reader = page(0);
+    await t.realtime.hub.join(room.id, room.slug, reader.socket);
+    const lost = await store(room, 'nobody announced me');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(reader.seqs()).toEqual([]);
+    t.realtime.hub.catchUpAll();
+    await expect.poll(() => reader.seqs()).toEqual([lost]);
+  });
 });
