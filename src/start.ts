@@ -22,7 +22,7 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
   const log = createLogger(config.logLevel);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const secret = await resolveSecret(database.db, config.secret);
-  const realtime = await Realtime.start({ db: database.db, log, redisUrl: config.redisUrl, ...options });
+  const realtime = await Realtime.start({ db: database.db, log, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, ...options });
   const app = createApp({ db: database.db, config, secret, log, realtime });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_PAYLOAD });

@@ -20,9 +20,10 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-export const roomChannel = (roomId: number) => `hubbub:room:${roomId}`;
-export const LOBBY_CHANNEL = 'hubbub:lobby';
-export const SESSIONS_CHANNEL = 'hubbub:sessions';
+// Channel names within one deployment; the Redis bus puts the deployment's prefix in front.
+export const roomChannel = (roomId: number) => `room:${roomId}`;
+export const LOBBY_CHANNEL = 'lobby';
+export const SESSIONS_CHANNEL = 'sessions';
 
 /** One process, no Redis: events go straight to the local subscribers. */
 export class InProcessBus implements Bus {

@@ -13,6 +13,8 @@ export interface RealtimeOptions {
   db: Db;
   log: Logger;
   redisUrl?: string | undefined;
+  /** Names every channel and key, so deployments can share one Redis. */
+  redisPrefix?: string;
   leaveGraceMs?: number;
   replayLimit?: number;
 }
@@ -45,9 +47,9 @@ export class Realtime {
     this.sweeper.unref();
   }
 
-  static async start({ db, log, redisUrl, leaveGraceMs = 3000, replayLimit = 500 }: RealtimeOptions): Promise<Realtime> {
-    const bus = redisUrl ? await RedisBus.connect(redisUrl, log) : new InProcessBus();
-    const presence = redisUrl ? await RedisPresence.connect(redisUrl, log) : new InProcessPresence();
+  static async start({ db, log, redisUrl, redisPrefix = 'hubbub', leaveGraceMs = 3000, replayLimit = 500 }: RealtimeOptions): Promise<Realtime> {
+    const bus = redisUrl ? await RedisBus.connect(redisUrl, redisPrefix, log) : new InProcessBus();
+    const presence = redisUrl ? await RedisPresence.connect(redisUrl, redisPrefix, log) : new InProcessPresence();
     const hub = new Hub({ db, bus, presence, log, leaveGraceMs, replayLimit });
     const lobby = new LobbyLive({ db, bus, presence, log });
     await lobby.start();

@@ -10,13 +10,18 @@ export class RedisBus implements Bus {
   private readonly publisher;
   private readonly subscriber;
 
-  private constructor(url: string, private readonly log: Logger) {
+  private constructor(
+    url: string,
+    private readonly prefix: string,
+    private readonly log: Logger,
+  ) {
     this.publisher = createClient({ url });
     this.subscriber = createClient({ url });
   }
 
-  static async connect(url: string, log: Logger): Promise<RedisBus> {
-    const bus = new RedisBus(url, log);
+  /** `prefix` keeps deployments that share one Redis apart (REDIS_PREFIX). */
+  static async connect(url: string, prefix: string, log: Logger): Promise<RedisBus> {
+    const bus = new RedisBus(url, prefix, log);
     for (const client of [bus.publisher, bus.subscriber]) {
       client.on('error', (error: Error) => log.warn({ err: error.message }, 'redis connection problem'));
     }
@@ -35,12 +40,12 @@ export class RedisBus implements Bus {
   }
 
   async publish(channel: string, event: BusEvent): Promise<void> {
-    await this.publisher.publish(channel, JSON.stringify(event));
+    await this.publisher.publish(`${this.prefix}:${channel}`, JSON.stringify(event));
   }
 
   async subscribe(channel: string, handler: BusHandler): Promise<void> {
     this.handlers.set(channel, handler);
-    await this.subscriber.subscribe(channel, (message) => {
+    await this.subscriber.subscribe(`${this.prefix}:${channel}`, (message) => {
       try {
         this.handlers.get(channel)?.(JSON.parse(message) as BusEvent);
       } catch (error) {
@@ -51,7 +56,7 @@ export class RedisBus implements Bus {
 
   async unsubscribe(channel: string): Promise<void> {
     this.handlers.delete(channel);
-    await this.subscriber.unsubscribe(channel);
+    await this.subscriber.unsubscribe(`${this.prefix}:${channel}`);
   }
 
   onResubscribe(handler: () => void): void {

@@ -3,8 +3,6 @@ import { createClient } from 'redis';
 import type { Logger } from '../log.js';
 import type { Presence } from './presence.js';
 
-const key = (roomId: number) => `hubbub:presence:${roomId}`;
-const ROOMS_KEY = 'hubbub:presence:rooms';
 
 /**
  * Presence in Redis: per room a sorted set of `<userId>:<instanceId>` scored by expiry time. Each
@@ -17,13 +15,18 @@ export class RedisPresence implements Presence {
   private readonly mine = new Map<number, Set<number>>();
   private heartbeat: NodeJS.Timeout | undefined;
 
-  private constructor(url: string, private readonly ttlMs: number, log: Logger) {
+  private readonly key: (roomId: number) => string;
+  private readonly roomsKey: string;
+
+  private constructor(url: string, prefix: string, private readonly ttlMs: number, log: Logger) {
+    this.key = (roomId) => `${prefix}:presence:${roomId}`;
+    this.roomsKey = `${prefix}:presence:rooms`;
     this.client = createClient({ url });
     this.client.on('error', (error: Error) => log.warn({ err: error.message }, 'redis presence connection problem'));
   }
 
-  static async connect(url: string, log: Logger, ttlMs = 30_000): Promise<RedisPresence> {
-    const presence = new RedisPresence(url, ttlMs, log);
+  static async connect(url: string, prefix: string, log: Logger, ttlMs = 30_000): Promise<RedisPresence> {
+    const presence = new RedisPresence(url, prefix, ttlMs, log);
     await presence.client.connect();
     presence.heartbeat = setInterval(() => void presence.refresh().catch(() => {}), ttlMs / 3);
     presence.heartbeat.unref();
@@ -35,14 +38,14 @@ export class RedisPresence implements Presence {
   }
 
   private async liveEntries(roomId: number): Promise<string[]> {
-    return this.client.zRangeByScore(key(roomId), Date.now(), '+inf');
+    return this.client.zRangeByScore(this.key(roomId), Date.now(), '+inf');
   }
 
   private async refresh(): Promise<void> {
     const expiry = Date.now() + this.ttlMs;
     for (const [roomId, users] of this.mine) {
       if (users.size === 0) continue;
-      await this.client.zAdd(key(roomId), [...users].map((userId) => ({ score: expiry, value: this.member(userId) })));
+      await this.client.zAdd(this.key(roomId), [...users].map((userId) => ({ score: expiry, value: this.member(userId) })));
     }
   }
 
@@ -50,15 +53,15 @@ export class RedisPresence implements Presence {
     const users = this.mine.get(roomId) ?? new Set<number>();
     this.mine.set(roomId, users);
     users.add(userId);
-    await this.client.zAdd(key(roomId), { score: Date.now() + this.ttlMs, value: this.member(userId) });
-    await this.client.sAdd(ROOMS_KEY, String(roomId));
+    await this.client.zAdd(this.key(roomId), { score: Date.now() + this.ttlMs, value: this.member(userId) });
+    await this.client.sAdd(this.roomsKey, String(roomId));
     const entries = await this.liveEntries(roomId);
     return entries.filter((entry) => entry.startsWith(`${userId}:`)).length === 1;
   }
 
   async exit(roomId: number, userId: number): Promise<boolean> {
     this.mine.get(roomId)?.delete(userId);
-    await this.client.zRem(key(roomId), this.member(userId));
+    await this.client.zRem(this.key(roomId), this.member(userId));
     const entries = await this.liveEntries(roomId);
     return !entries.some((entry) => entry.startsWith(`${userId}:`));
   }
@@ -69,18 +72,18 @@ export class RedisPresence implements Presence {
   }
 
   async counts(): Promise<Map<number, number>> {
-    const roomIds = (await this.client.sMembers(ROOMS_KEY)).map(Number);
+    const roomIds = (await this.client.sMembers(this.roomsKey)).map(Number);
     const counts = await Promise.all(roomIds.map(async (roomId) => [roomId, (await this.members(roomId)).length] as const));
     return new Map(counts);
   }
 
   async sweep(): Promise<Array<{ roomId: number; userId: number }>> {
     const gone: Array<{ roomId: number; userId: number }> = [];
-    for (const roomId of (await this.client.sMembers(ROOMS_KEY)).map(Number)) {
-      const expired = await this.client.zRangeByScore(key(roomId), '-inf', Date.now());
+    for (const roomId of (await this.client.sMembers(this.roomsKey)).map(Number)) {
+      const expired = await this.client.zRangeByScore(this.key(roomId), '-inf', Date.now());
       for (const entry of expired) {
         // ZREM answers 1 to exactly one instance, so each vanished user is announced once.
-        if ((await this.client.zRem(key(roomId), entry)) !== 1) continue;
+        if ((await this.client.zRem(this.key(roomId), entry)) !== 1) continue;
         const userId = Number(entry.split(':')[0]);
         const stillHere = (await this.liveEntries(roomId)).some((live) => live.startsWith(`${userId}:`));
         if (!stillHere) gone.push({ roomId, userId });
@@ -92,7 +95,7 @@ export class RedisPresence implements Presence {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const [roomId, users] of this.mine) {
-      for (const userId of users) await this.client.zRem(key(roomId), this.member(userId)).catch(() => 0);
+      for (const userId of users) await this.client.zRem(this.key(roomId), this.member(userId)).catch(() => 0);
     }
     await this.client.quit().catch(() => {});
   }

@@ -7,6 +7,12 @@ describe('configuration', () => {
     expect(config).toMatchObject({ port: 3000, dataDir: './data', databaseUrl: undefined, redisUrl: undefined, secureCookies: false, logLevel: 'info' });
   });
 
+  it('prefixes Redis names with hubbub unless REDIS_PREFIX says otherwise, and refuses odd prefixes', () => {
+    expect(loadConfig({}).redisPrefix).toBe('hubbub');
+    expect(loadConfig({ REDIS_PREFIX: 'chat-eu.1' }).redisPrefix).toBe('chat-eu.1');
+    expect(() => loadConfig({ REDIS_PREFIX: 'has space' })).toThrow(/REDIS_PREFIX/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 3000, databaseUrl: undefined });
   });
