@@ -112,6 +112,13 @@ export async function messagePage(db: Db, roomId: number, limit: number, before?
   return rows.map(toView).reverse();
 }
 
+/** One page of history (newest `size` before `before`) and whether anything older exists. */
+export async function historyPage(db: Db, roomId: number, size: number, before?: number) {
+  const page = await messagePage(db, roomId, size + 1, before);
+  const hasOlder = page.length > size;
+  return { messages: hasOlder ? page.slice(1) : page, hasOlder };
+}
+
 /** Every message changed after `after` (created, edited or deleted), in the order of the change. */
 export async function changesAfter(db: Db, roomId: number, after: number, limit: number): Promise<MessageView[]> {
   const rows = await selectWithAuthor(db)

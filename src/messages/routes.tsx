@@ -12,7 +12,7 @@ import { wantsJson } from '../http/negotiate.js';
 import { problem } from '../http/problem.js';
 import { showRoom } from '../rooms/page.js';
 import { broadcastChange } from './broadcasts.js';
-import { appendMessage, changeMessage, findMessage, messagePage, publicMessage } from './queries.js';
+import { appendMessage, changeMessage, findMessage, historyPage, publicMessage } from './queries.js';
 import { editSchema, historySchema, PAGE_SIZE, sendSchema } from './validation.js';
 
 /** /lobby/<room>/messages/: history pages, sending, and editing or deleting one's own messages. */
@@ -32,9 +32,7 @@ export function messageRoutes(deps: Deps) {
       const query = historySchema.safeParse(c.req.query());
       if (!query.success) return problem(c, 400, query.error.issues[0]!.message);
       const { before } = query.data;
-      const page = await messagePage(db, room.id, PAGE_SIZE + 1, before);
-      const hasOlder = page.length > PAGE_SIZE;
-      const messages = hasOlder ? page.slice(1) : page;
+      const { messages, hasOlder } = await historyPage(db, room.id, PAGE_SIZE, before);
       const viewerId = c.get('user')!.id;
       c.header('Vary', 'Accept, HX-Request');
       if (wantsJson(c)) {

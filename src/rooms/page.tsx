@@ -5,7 +5,7 @@ import { RoomPage } from '../../views/rooms/RoomPage.js';
 import { findUsersByIds, publicUser } from '../auth/users.js';
 import type { AppEnv, Deps } from '../context.js';
 import { wantsJson } from '../http/negotiate.js';
-import { messagePage, publicMessage } from '../messages/queries.js';
+import { historyPage, publicMessage } from '../messages/queries.js';
 import { PAGE_SIZE } from '../messages/validation.js';
 import { publicRoom } from './queries.js';
 
@@ -22,9 +22,10 @@ export async function showRoom(
 ) {
   const user = c.get('user')!;
   const room = c.get('room');
-  const [newest, memberIds] = await Promise.all([messagePage(db, room.id, PAGE_SIZE + 1), realtime.presence.members(room.id)]);
-  const hasOlder = newest.length > PAGE_SIZE;
-  const messages = hasOlder ? newest.slice(1) : newest;
+  const [{ messages, hasOlder }, memberIds] = await Promise.all([
+    historyPage(db, room.id, PAGE_SIZE),
+    realtime.presence.members(room.id),
+  ]);
   const people = await findUsersByIds(db, memberIds);
   c.header('Vary', 'Accept');
   if (wantsJson(c)) {
