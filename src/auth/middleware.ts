@@ -5,13 +5,13 @@ import { problem } from '../http/problem.js';
 import { wantsJson } from '../http/negotiate.js';
 import { userForAccessToken } from './api-tokens.js';
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './cookie.js';
-import { validateSessionToken } from './sessions.js';
+import { sessionPolicy, validateSessionToken } from './sessions.js';
 
 export const bearerToken = (c: Context) => c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
 
 /** Puts `user` and `session` on the context: from the session cookie, else from a bearer access token. */
 export function authenticate({ db, config, secret }: Deps): MiddlewareHandler<AppEnv> {
-  const policy = { idleTimeout: config.sessionIdleTimeout, maxAge: config.sessionMaxAge };
+  const policy = sessionPolicy(config);
   return createMiddleware<AppEnv>(async (c, next) => {
     c.set('user', null);
     c.set('session', null);

@@ -8,20 +8,23 @@ import { formFields } from '../http/forms.js';
 import { authenticate, createGuest, signUp } from './accounts.js';
 import { clearSessionCookie, writeSessionCookie } from './cookie.js';
 import { randomIcon } from './icons.js';
-import { createSession, invalidateSession } from './sessions.js';
+import { createSession, invalidateSession, sessionPolicy } from './sessions.js';
 import { fieldErrors, loginSchema, signupSchema } from './validation.js';
 
 export function authRoutes(deps: Deps) {
   const { db, config } = deps;
-  const policy = { idleTimeout: config.sessionIdleTimeout, maxAge: config.sessionMaxAge };
+  const policy = sessionPolicy(config);
+
+  /** Ends a session on the server and closes the sockets it opened, on every instance. */
+  async function endSession(sessionId: string) {
+    await invalidateSession(db, sessionId);
+    await deps.realtime.endSessions([sessionId]);
+  }
 
   /** A new session at every sign-in; any session the browser held before is ended, never adopted. */
   async function signIn(c: Context<AppEnv>, user: User) {
     const previous = c.get('session');
-    if (previous) {
-      await invalidateSession(db, previous.id);
-      await deps.realtime.endSessions([previous.id]);
-    }
+    if (previous) await endSession(previous.id);
     const { token, session } = await createSession(db, user.id, policy);
     writeSessionCookie(c, config, token, session.expiresAt);
     return c.redirect('/lobby/', 303);
@@ -44,10 +47,7 @@ export function authRoutes(deps: Deps) {
     })
     .post('/logout', async (c) => {
       const session = c.get('session');
-      if (session) {
-        await invalidateSession(db, session.id);
-        await deps.realtime.endSessions([session.id]);
-      }
+      if (session) await endSession(session.id);
       clearSessionCookie(c, config);
       return c.redirect('/', 303);
     })

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { type User, sessions, users } from '../db/schema.js';
 import { generateToken, tokenId } from './tokens.js';
@@ -8,6 +9,11 @@ export interface SessionPolicy {
   idleTimeout: number;
   /** Seconds after sign-in after which a session ends however active it is. */
   maxAge: number;
+}
+
+/** The session lifetimes the configuration sets. */
+export function sessionPolicy(config: Pick<Config, 'sessionIdleTimeout' | 'sessionMaxAge'>): SessionPolicy {
+  return { idleTimeout: config.sessionIdleTimeout, maxAge: config.sessionMaxAge };
 }
 
 export interface Session {

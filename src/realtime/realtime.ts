@@ -33,15 +33,15 @@ export class Realtime {
   ) {}
 
   /** People whose instance died without a goodbye expire from presence; announce them as gone. */
-  private sweepVanished(db: Db, log: Logger, everyMs: number) {
+  private sweepVanished(db: Db, everyMs: number) {
     this.sweeper = setInterval(async () => {
       try {
         for (const { roomId, userId } of await this.presence.sweep()) {
           const user = await findUserById(db, userId);
-          if (user) await announcePresence(this.bus, log, roomId, 'left', user);
+          if (user) await announcePresence(this.bus, this.log, roomId, 'left', user);
         }
       } catch (error) {
-        log.warn({ err: error }, 'presence sweep failed');
+        this.log.warn({ err: error }, 'presence sweep failed');
       }
     }, everyMs);
     this.sweeper.unref();
@@ -53,13 +53,11 @@ export class Realtime {
     const hub = new Hub({ db, bus, presence, log, leaveGraceMs, replayLimit });
     const lobby = new LobbyLive({ db, bus, presence, log });
     await lobby.start();
-    await bus.subscribe(SESSIONS_CHANNEL, (event) => {
-      if (event.type !== 'sessions-ended') return;
-      hub.endSessions(event.sessionIds);
-      lobby.endSessions(event.sessionIds, CLOSE_SIGNED_OUT);
-    });
     const realtime = new Realtime(bus, presence, hub, lobby, log);
-    realtime.sweepVanished(db, log, 10_000);
+    await bus.subscribe(SESSIONS_CHANNEL, (event) => {
+      if (event.type === 'sessions-ended') realtime.closeSessionSockets(event.sessionIds);
+    });
+    realtime.sweepVanished(db, 10_000);
     realtime.catchUp = setInterval(() => hub.catchUpAll(), 15_000);
     realtime.catchUp.unref();
     return realtime;
@@ -67,11 +65,15 @@ export class Realtime {
 
   /** After sign-out: every instance closes the sockets those sessions opened. */
   async endSessions(sessionIds: string[]): Promise<void> {
-    this.hub.endSessions(sessionIds);
-    this.lobby.endSessions(sessionIds, CLOSE_SIGNED_OUT);
+    this.closeSessionSockets(sessionIds);
     await this.bus.publish(SESSIONS_CHANNEL, { type: 'sessions-ended', sessionIds }).catch((error) => {
       this.log.warn({ err: error }, 'could not tell other instances about a sign-out');
     });
+  }
+
+  private closeSessionSockets(sessionIds: string[]): void {
+    this.hub.endSessions(sessionIds);
+    this.lobby.endSessions(sessionIds, CLOSE_SIGNED_OUT);
   }
 
   async close(): Promise<void> {

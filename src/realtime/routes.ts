@@ -2,6 +2,7 @@ import { upgradeWebSocket } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { WSContext } from 'hono/ws';
 import { requireUser, sameOriginSockets } from '../auth/middleware.js';
+import { sessionPolicy } from '../auth/sessions.js';
 import type { AppEnv, Deps } from '../context.js';
 import { loadRoom } from '../rooms/middleware.js';
 import { CLOSE_SIGNED_OUT, type LiveSocket } from './hub.js';
@@ -29,7 +30,7 @@ function sender(ws: WSContext) {
 export function liveRoutes(deps: Deps) {
   const { hub, lobby } = deps.realtime;
   const guard = [requireUser, sameOriginSockets(deps)] as const;
-  const policy = { idleTimeout: deps.config.sessionIdleTimeout, maxAge: deps.config.sessionMaxAge };
+  const policy = sessionPolicy(deps.config);
 
   /** Ends the socket with 4001 (htmx does not reconnect; the page says "signed out") when the session expires. */
   function untilSessionEnds(sessionId: string | null, ws: WSContext): () => void {
