@@ -52,6 +52,9 @@ const envSchema = z.object({
   SESSION_IDLE_TIMEOUT: seconds(7 * 24 * 3600),
   SESSION_MAX_AGE: seconds(30 * 24 * 3600),
   REFRESH_TOKEN_MAX_AGE: seconds(14 * 24 * 3600),
+  // How often sockets are pinged; a socket that misses one ping is dropped, and pages treat 2.5
+  // periods of silence as a dead link. Lower it behind proxies that close idle connections sooner.
+  WS_PING_INTERVAL: z.coerce.number().positive().max(3600).default(30),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -73,6 +76,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
     sessionIdleTimeout: env.SESSION_IDLE_TIMEOUT,
     sessionMaxAge: env.SESSION_MAX_AGE,
     refreshTokenMaxAge: env.REFRESH_TOKEN_MAX_AGE,
+    /** Milliseconds between pings on every socket (WS_PING_INTERVAL is in seconds). */
+    pingIntervalMs: Math.round(env.WS_PING_INTERVAL * 1000),
   };
 }
 

@@ -26,7 +26,7 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
   const app = createApp({ db: database.db, config, secret, log, realtime });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_PAYLOAD });
-  const heartbeat = startHeartbeat(wss);
+  const heartbeat = startHeartbeat(wss, config.pingIntervalMs);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, websocket: { server: wss } });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -54,12 +54,12 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
   };
 }
 
-// Every 30 s each socket is pinged; one that has not answered the previous ping is half-open
-// (a vanished laptop, a dead NAT entry) and is dropped, which also ends its presence.
-const HEARTBEAT_MS = 30_000;
+// Every ping interval (WS_PING_INTERVAL, 30 s) each socket is pinged; one that has not answered the
+// previous ping is half-open (a vanished laptop, a dead NAT entry) and is dropped, which also ends
+// its presence.
 const BEAT_FRAME = '<!-- beat -->';
 
-function startHeartbeat(wss: WebSocketServer): NodeJS.Timeout {
+function startHeartbeat(wss: WebSocketServer, intervalMs: number): NodeJS.Timeout {
   const answered = new WeakSet<object>();
   // Only the pages' sockets (under /lobby/) speak HTML; other protocols get pings alone.
   const pages = new WeakSet<object>();
@@ -80,7 +80,7 @@ function startHeartbeat(wss: WebSocketServer): NodeJS.Timeout {
       // watches for silence); a comment swaps nothing.
       if (pages.has(socket)) socket.send(BEAT_FRAME);
     }
-  }, HEARTBEAT_MS);
+  }, intervalMs);
   timer.unref();
   return timer;
 }

@@ -16,7 +16,7 @@ import { publicRoom } from './queries.js';
  */
 export async function showRoom(
   c: Context<AppEnv>,
-  { db, realtime }: Deps,
+  { db, realtime, config }: Deps,
   composer: { body?: string; error?: string; clientId?: string } = {},
   status: ContentfulStatusCode = 200,
 ) {
@@ -44,6 +44,7 @@ export async function showRoom(
       messages={messages}
       hasOlder={hasOlder}
       people={people}
+      pingIntervalMs={config.pingIntervalMs}
       composer={{ clientId: composer.clientId ?? randomUUID(), body: composer.body, error: composer.error }}
     />,
     status,

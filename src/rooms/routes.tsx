@@ -22,7 +22,7 @@ export function roomRoutes(deps: Deps) {
     if (wantsJson(c)) {
       return c.json({ user: publicUser(user), rooms: rooms.map((room) => publicRoom(room, counts.get(room.id) ?? 0)) });
     }
-    return c.html(<LobbyPage user={user} rooms={rooms} counts={counts} newRoom={newRoom} errors={errors} />, status);
+    return c.html(<LobbyPage user={user} rooms={rooms} counts={counts} newRoom={newRoom} errors={errors} pingIntervalMs={deps.config.pingIntervalMs} />, status);
   }
 
   return new Hono<AppEnv>()

@@ -18,11 +18,12 @@ export interface LobbyProps {
   counts: Map<number, number>;
   newRoom?: NewRoomValues;
   errors?: FormErrors;
+  pingIntervalMs: number;
 }
 
-export const LobbyPage: FC<LobbyProps> = ({ user, rooms, counts, newRoom = {}, errors }) => (
+export const LobbyPage: FC<LobbyProps> = ({ user, rooms, counts, newRoom = {}, errors, pingIntervalMs }) => (
   <Layout title="Lobby" user={user} live>
-    <Live url="/lobby/ws/">
+    <Live url="/lobby/ws/" pingIntervalMs={pingIntervalMs}>
       <section aria-labelledby="lobby-title">
         <h1 id="lobby-title">Welcome, {user.firstName}</h1>
         <p class="lede">Pick a room to join the conversation.</p>

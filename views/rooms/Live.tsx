@@ -6,17 +6,17 @@ import { ids } from '../ids.js';
  * /static/js/live.js moves that cursor forward as fragments arrive, so a reconnect resumes from the
  * last change shown. hx-swap="none": frames only carry out-of-band swaps.
  */
-// The server sends a frame at least every 30 s; live.js treats a much longer silence as a dead link.
-const SILENCE_MS = 75_000;
+// The server sends a frame every ping interval; live.js treats 2.5 intervals of silence as a dead link.
+const silenceMs = (pingIntervalMs: number) => Math.round(pingIntervalMs * 2.5);
 
-export const Live: FC<{ url: string; afterSeq?: number; children?: Child }> = ({ url, afterSeq, children }) => (
+export const Live: FC<{ url: string; afterSeq?: number; pingIntervalMs: number; children?: Child }> = ({ url, afterSeq, pingIntervalMs, children }) => (
   <div
     id={ids.live}
     class="live"
     hx-ws:connect={afterSeq === undefined ? url : `${url}?after=${afterSeq}`}
     hx-swap="none"
     data-live-url={url}
-    data-silence-ms={SILENCE_MS}
+    data-silence-ms={silenceMs(pingIntervalMs)}
   >
     {afterSeq === undefined ? null : <div id={ids.cursor} data-seq={afterSeq} hidden />}
     <LiveStatus message="" />

@@ -18,9 +18,10 @@ export interface RoomPageProps {
   hasOlder: boolean;
   people: PresentUser[];
   composer: Omit<ComposerProps, 'roomSlug' | 'roomName'>;
+  pingIntervalMs: number;
 }
 
-export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, hasOlder, people, composer }) => (
+export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, hasOlder, people, composer, pingIntervalMs }) => (
   <Layout title={room.name} user={user} live>
     <div class="room">
       <header class="room-header">
@@ -28,7 +29,7 @@ export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, has
         <h1 id="room-title">{room.name}</h1>
         {room.description ? <p class="room-description">{room.description}</p> : null}
       </header>
-      <Live url={`/lobby/${room.slug}/ws/`} afterSeq={lastSeq}>
+      <Live url={`/lobby/${room.slug}/ws/`} afterSeq={lastSeq} pingIntervalMs={pingIntervalMs}>
         <div class="room-body">
           <section class="chat" aria-labelledby="room-title">
             {/* The scroller is the live log (keyboard reachable); the list inside stays a list. */}
