@@ -6,6 +6,7 @@ import { apiAuthRoutes } from './auth/api.js';
 import { authenticate, requireUser, sameOriginWrites } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
 import type { AppEnv, Deps } from './context.js';
+import { isDatabaseUnavailable } from './db/errors.js';
 import { healthRoutes } from './health/routes.js';
 import { problem } from './http/problem.js';
 import { securityHeaders } from './http/security.js';
@@ -48,6 +49,11 @@ export function createApp(deps: Deps) {
 
   app.notFound((c) => problem(c, 404, 'There is nothing at this address.'));
   app.onError((error, c) => {
+    if (isDatabaseUnavailable(error)) {
+      deps.log.warn({ err: error, method: c.req.method, path: c.req.path }, 'database unavailable');
+      c.header('Retry-After', '1');
+      return problem(c, 503, 'The server cannot reach its database right now. Nothing was saved; please try again in a moment.');
+    }
     deps.log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     return problem(c, 500, 'Something went wrong on our side. Please try again in a moment.');
   });

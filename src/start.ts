@@ -14,6 +14,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+// How long a shutdown waits for requests in progress.
+const DRAIN_MS = 10_000;
 // Frames from pages are tiny; a larger one is refused (close 1009) before it is buffered.
 const MAX_SOCKET_PAYLOAD = 64 * 1024;
 
@@ -27,7 +29,18 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_PAYLOAD });
   const heartbeat = startHeartbeat(wss, config.pingIntervalMs);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, websocket: { server: wss } });
+  // Requests being answered, so a shutdown can let them finish (a send already in its transaction
+  // commits and is answered) before the process goes.
+  let inFlight = 0;
+  const fetch: typeof app.fetch = async (request, ...rest) => {
+    inFlight++;
+    try {
+      return await app.fetch(request, ...rest);
+    } finally {
+      inFlight--;
+    }
+  };
+  const server = serve({ fetch, port: config.port, hostname: config.host, websocket: { server: wss } });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -41,8 +54,12 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
     url,
     realtime,
     async close() {
+      // 1. Stop accepting connections (idle keep-alive ones close now).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Sockets are told 1012 (restart): pages reconnect, to another instance if there is one, and catch up.
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      // 2. Let the requests already here finish (bounded), so no acknowledged write is cut short.
+      for (let waited = 0; inFlight > 0 && waited < DRAIN_MS; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      // 3. Sockets are told 1012 (restart): pages reconnect, to another instance if there is one, and catch up.
       clearInterval(heartbeat);
       await realtime.close();
       for (let waited = 0; wss.clients.size > 0 && waited < 1000; waited += 50) await new Promise((r) => setTimeout(r, 50));

@@ -4,8 +4,8 @@ import type { User } from '../src/db/schema.js';
 import { iconUrl } from '../src/auth/icons.js';
 
 // htmx 4 settings: same-origin requests only (its default, stated), no inline indicator styles (our CSP).
-// The ws extension's own reconnect codes, plus 4003: live.js closes a socket that went silent.
-const RECONNECT_CODES = [1001, 1005, 1006, 1011, 1012, 1013, 1014, 4003];
+// The ws extension's own reconnect codes, plus live.js's: 4003 (a silent socket), 4004 (a missed frame).
+const RECONNECT_CODES = [1001, 1005, 1006, 1011, 1012, 1013, 1014, 4003, 4004];
 const HTMX_CONFIG = JSON.stringify({ mode: 'same-origin', includeIndicatorCSS: false, ws: { reconnectCodes: RECONNECT_CODES } });
 
 /** `live` pages load htmx with its WebSocket and upsert extensions; every other page works without script. */

@@ -7,12 +7,29 @@
   const cursor = () => document.getElementById('room-cursor');
 
   // Reconnects ask for the changes after the last one this page shows (htmx reads the URL once).
-  document.addEventListener('htmx:ws:before:connection', (event) => {
-    const connection = event.detail && event.detail.connection;
-    const base = live() && live().dataset.liveUrl;
+  // The URL is also brought up to date after every frame: htmx's reconnect after a hidden tab comes
+  // back skips the before:connection event.
+  function resumeFrom(connection) {
     const seq = cursor() && cursor().dataset.seq;
-    if (!connection || !base || seq == null) return;
+    if (!connection || !(live() && live().dataset.liveUrl) || seq == null) return;
     connection.url = connection.url.replace(/\?after=\d*$/, '') + '?after=' + encodeURIComponent(seq);
+  }
+  document.addEventListener('htmx:ws:before:connection', (event) => resumeFrom(event.detail && event.detail.connection));
+  document.addEventListener('htmx:ws:after:message:incoming', (event) => resumeFrom(event.detail && event.detail.connection));
+
+  // Each frame of changes names the change it follows (data-after). One that follows a change this
+  // page never got means something was lost on the way: drop the frame and reconnect (4004), which
+  // replays everything after the last change shown.
+  document.addEventListener('htmx:ws:before:message:incoming', (event) => {
+    const detail = event.detail;
+    const data = detail && detail.message && detail.message.data;
+    const seq = cursor() && Number(cursor().dataset.seq);
+    if (typeof data !== 'string' || seq == null || Number.isNaN(seq)) return;
+    const match = /id="room-cursor"[^>]*data-after="(\d+)"/.exec(data);
+    if (!match || Number(match[1]) <= seq) return;
+    detail.cancelled = true;
+    const socket = detail.connection && detail.connection.socket;
+    if (socket && socket.readyState === WebSocket.OPEN) socket.close(4004, 'gap');
   });
 
   // A session that ended closes the socket with 4001: say so instead of silently going stale.
@@ -45,6 +62,53 @@
       socket.close(4003, 'silent');
     }
   }, 5000);
+
+  // A send that fails (no connection, or the server could not store it) keeps its text and is tried
+  // again with the same client_id, so it is stored once however many tries it takes. The composer
+  // says so; a success replaces it with a fresh, empty one.
+  const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15000];
+  let failedSends = 0;
+  let retryTimer = null;
+  function retrySend(form, reason) {
+    let status = form.querySelector('.composer-status');
+    if (!status) {
+      status = document.createElement('p');
+      status.className = 'composer-status';
+      status.setAttribute('role', 'status');
+      form.append(status);
+    }
+    status.textContent = `Not sent yet: ${reason}. Retrying…`;
+    form.classList.add('composer-retrying');
+    clearTimeout(retryTimer);
+    const delay = RETRY_DELAYS_MS[Math.min(failedSends, RETRY_DELAYS_MS.length - 1)];
+    failedSends++;
+    retryTimer = setTimeout(() => {
+      if (form.isConnected) form.requestSubmit();
+    }, delay);
+  }
+  const isComposer = (element) => element instanceof HTMLFormElement && element.id === 'composer';
+  document.addEventListener('htmx:error', (event) => {
+    if (isComposer(event.target)) retrySend(event.target, 'no connection to the server');
+  });
+  document.addEventListener('htmx:response:error', (event) => {
+    const status = event.detail && event.detail.ctx && event.detail.ctx.response && event.detail.ctx.response.status;
+    if (isComposer(event.target) && status >= 500) retrySend(event.target, 'the server could not store it');
+  });
+  document.addEventListener('htmx:after:request', (event) => {
+    const status = event.detail && event.detail.ctx && event.detail.ctx.response && event.detail.ctx.response.status;
+    if (isComposer(event.target) && status < 500) {
+      failedSends = 0;
+      clearTimeout(retryTimer);
+    }
+  });
+  // Back online: try at once rather than waiting out the delay.
+  window.addEventListener('online', () => {
+    const form = document.getElementById('composer');
+    if (form && form.classList.contains('composer-retrying')) {
+      clearTimeout(retryTimer);
+      form.requestSubmit();
+    }
+  });
 
   // Back/forward cache: the extension closed the socket on pagehide; open it again.
   window.addEventListener('pageshow', (event) => {

@@ -6,9 +6,10 @@ import type { Logger } from '../log.js';
  * Called after a change to a room committed. Local sockets are served at once; other instances are
  * nudged over the bus. A lost nudge delays, never loses: sockets catch up from the database.
  */
-export async function broadcastChange(realtime: Realtime, log: Logger, roomId: number, seq: number): Promise<void> {
+export function broadcastChange(realtime: Realtime, log: Logger, roomId: number, seq: number): void {
   realtime.hub.nudge(roomId);
-  await realtime.bus.publish(roomChannel(roomId), { type: 'change', roomId, seq }).catch((error) => {
+  // Not awaited: a slow or absent Redis must never hold up the writer's answer.
+  void realtime.bus.publish(roomChannel(roomId), { type: 'change', roomId, seq }).catch((error) => {
     log.warn({ err: error, roomId, seq }, 'bus publish failed; other instances catch up on their next change');
   });
 }

@@ -56,7 +56,7 @@ export function messageRoutes(deps: Deps) {
       }
       const input = { roomId: room.id, authorId: c.get('user')!.id, body: parsed.data.body, clientId: parsed.data.client_id ?? null };
       const { seq, created } = await appendMessage(db, input);
-      if (created) await broadcastChange(realtime, log, room.id, seq);
+      if (created) broadcastChange(realtime, log, room.id, seq);
       if (wantsJson(c)) return c.json(publicMessage((await findMessage(db, room.id, seq))!, room.slug), created ? 201 : 200);
       if (isHtmx(c)) {
         const fresh = <Composer roomSlug={room.slug} roomName={room.name} clientId={randomUUID()} />;
@@ -85,7 +85,7 @@ export function messageRoutes(deps: Deps) {
           ? problem(c, 403, 'You can only change your own messages.')
           : problem(c, 404, 'There is no such message (it may have been deleted).');
       }
-      await broadcastChange(realtime, log, room.id, result.seq);
+      broadcastChange(realtime, log, room.id, result.seq);
       if (wantsJson(c)) return c.json(publicMessage((await findMessage(db, room.id, seq))!, room.slug));
       if (isHtmx(c)) return c.html(await ownItemOob(c, seq));
       return c.redirect(`/lobby/${room.slug}/#${ids.message(seq)}`, 303);

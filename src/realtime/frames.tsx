@@ -30,8 +30,8 @@ export function renderChange(message: MessageView, roomSlug: string): RenderedCh
   };
 }
 
-export function messagesFrame(items: string[], cursor: number): string {
-  return `<ol id="${ids.messages}" hx-swap-oob="upsert">${items.join('')}</ol>${html(<Cursor seq={cursor} />)}`;
+export function messagesFrame(items: string[], after: number, cursor: number): string {
+  return `<ol id="${ids.messages}" hx-swap-oob="upsert">${items.join('')}</ol>${html(<Cursor seq={cursor} after={after} />)}`;
 }
 
 export function noticeFrame(notice: NoticeProps): string {

@@ -32,13 +32,24 @@ export interface HubOptions {
 interface LocalRoom {
   id: number;
   slug: string;
-  /** Resolves once this instance is subscribed to the room's channel. */
+  /** Resolves once this instance is subscribed to the room's channel (it keeps trying). */
   subscribed: Promise<void>;
   sockets: Set<LiveSocket>;
   presence: RoomPresence;
   pumping: Promise<void> | null;
   dirty: boolean;
+  /** After a failed read (the database away): the next attempt, sooner than the periodic catch-up. */
+  retry: NodeJS.Timeout | undefined;
+  failures: number;
 }
+
+// A join waits this long for the room's subscription; with Redis away it goes on without it
+// (nudges from other instances are then missed, and the reconnect catch-up and timer cover them).
+const SUBSCRIBE_WAIT_MS = 1000;
+// Backoff of reads after a failure: 100 ms doubling to 2 s, so a restarted database is caught up
+// with within a moment of its return.
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 2000;
 
 /** Close codes outside htmx's reconnect list: the session ended; the page must reload. */
 export const CLOSE_SIGNED_OUT = 4001;
@@ -55,21 +66,38 @@ export class Hub {
   private readonly channelOps = new Map<number, Promise<void>>();
 
   constructor(private readonly options: HubOptions) {
-    options.bus.onResubscribe(() => this.catchUpAll());
+    options.bus.onResubscribe(() => {
+      this.catchUpAll();
+      // Presence entries come back with each instance's refresh after a Redis restart; show them.
+      setTimeout(() => {
+        for (const room of this.rooms.values()) void room.presence.refreshList();
+      }, 1000).unref();
+    });
   }
 
   async join(roomId: number, slug: string, socket: LiveSocket): Promise<void> {
     let room = this.rooms.get(roomId);
     if (!room) {
-      const subscribed = this.onChannel(roomId, () =>
-        this.options.bus.subscribe(roomChannel(roomId), (event) => this.onEvent(roomId, event)),
-      );
-      room = { id: roomId, slug, subscribed, sockets: new Set(), pumping: null, dirty: false, presence: this.roomPresence(roomId) };
+      const created: LocalRoom = {
+        id: roomId,
+        slug,
+        subscribed: Promise.resolve(),
+        sockets: new Set(),
+        pumping: null,
+        dirty: false,
+        presence: this.roomPresence(roomId),
+        retry: undefined,
+        failures: 0,
+      };
+      // Once subscribed (perhaps late, after Redis came back), read the log again: a change
+      // committed before the subscription took hold is not missed.
+      created.subscribed = this.subscribe(created).then(() => void this.pump(created));
+      room = created;
       this.rooms.set(roomId, room);
     }
     room.sockets.add(socket);
     // Subscribed first, then caught up from the database: nothing committed meanwhile is missed.
-    await room.subscribed;
+    await Promise.race([room.subscribed, new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_WAIT_MS).unref())]);
     await this.pump(room);
     // Closed while catching up: it never counts as present, so it never leaves a ghost behind.
     if (room.sockets.has(socket)) await room.presence.arrive(socket);
@@ -114,16 +142,30 @@ export class Hub {
     return new RoomPresence({ roomId, bus, presence, db, log, leaveGraceMs, sockets: () => this.rooms.get(roomId)?.sockets ?? new Set() });
   }
 
+  /** Subscribes to the room's channel, trying again while the room is still here. */
+  private async subscribe(room: LocalRoom): Promise<void> {
+    for (let attempt = 0; this.rooms.get(room.id) === room || attempt === 0; attempt++) {
+      let failed = false;
+      await this.onChannel(room.id, () => this.options.bus.subscribe(roomChannel(room.id), (event) => this.onEvent(room.id, event)), () => {
+        failed = true;
+      });
+      if (!failed) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt)));
+    }
+  }
+
   private forgetIfEmpty(room: LocalRoom) {
     if (room.sockets.size > 0 || !room.presence.idle() || this.rooms.get(room.id) !== room) return;
     this.rooms.delete(room.id);
+    clearTimeout(room.retry);
     // Skipped if someone entered the room again before it ran: their subscription stands.
     void this.onChannel(room.id, () => (this.rooms.has(room.id) ? Promise.resolve() : this.options.bus.unsubscribe(roomChannel(room.id))));
   }
 
-  private onChannel(roomId: number, operation: () => Promise<void>): Promise<void> {
+  private onChannel(roomId: number, operation: () => Promise<void>, onFailure = () => {}): Promise<void> {
     const done = (this.channelOps.get(roomId) ?? Promise.resolve()).then(operation).catch((error) => {
       this.options.log.warn({ err: error, roomId }, 'room channel (un)subscribe failed');
+      onFailure();
     });
     this.channelOps.set(roomId, done);
     void done.then(() => {
@@ -149,12 +191,29 @@ export class Hub {
     room.pumping = (async () => {
       do {
         room.dirty = false;
-        await this.deliver(room).catch((error) => this.options.log.error({ err: error, roomId: room.id }, 'catch-up failed'));
+        try {
+          await this.deliver(room);
+          room.failures = 0;
+        } catch (error) {
+          this.options.log.error({ err: error, roomId: room.id }, 'catch-up failed; trying again shortly');
+          this.retryLater(room);
+          return;
+        }
       } while (room.dirty);
     })().finally(() => {
       room.pumping = null;
     });
     return room.pumping;
+  }
+
+  private retryLater(room: LocalRoom) {
+    if (room.retry) return;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** room.failures++);
+    room.retry = setTimeout(() => {
+      room.retry = undefined;
+      if (this.rooms.get(room.id) === room) void this.pump(room);
+    }, delay);
+    room.retry.unref();
   }
 
   private async deliver(room: LocalRoom) {
@@ -179,7 +238,7 @@ export class Hub {
       }
       const items = pick(rendered, socket);
       if (items.length === 0) continue;
-      socket.send(messagesFrame(items, last));
+      socket.send(messagesFrame(items, socket.lastSeq, last));
       socket.lastSeq = last;
     }
     if (truncated) room.dirty = true;

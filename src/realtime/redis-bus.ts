@@ -15,7 +15,10 @@ export class RedisBus implements Bus {
     private readonly prefix: string,
     private readonly log: Logger,
   ) {
-    this.publisher = createClient({ url });
+    // A publish while Redis is away fails at once instead of queueing: nudges are best-effort (the
+    // other instances catch up from the database when their subscriber reconnects).
+    this.publisher = createClient({ url, disableOfflineQueue: true });
+    // Subscribes made while Redis is away wait for it; node-redis resubscribes after a reconnect.
     this.subscriber = createClient({ url });
   }
 

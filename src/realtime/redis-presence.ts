@@ -21,13 +21,17 @@ export class RedisPresence implements Presence {
   private constructor(url: string, prefix: string, private readonly ttlMs: number, log: Logger) {
     this.key = (roomId) => `${prefix}:presence:${roomId}`;
     this.roomsKey = `${prefix}:presence:rooms`;
-    this.client = createClient({ url });
+    // Fails fast while Redis is away (pages then show nobody rather than hang); entries come back
+    // with the next refresh, which also runs as soon as the connection is back.
+    this.client = createClient({ url, disableOfflineQueue: true });
     this.client.on('error', (error: Error) => log.warn({ err: error.message }, 'redis presence connection problem'));
   }
 
   static async connect(url: string, prefix: string, log: Logger, ttlMs = 30_000): Promise<RedisPresence> {
     const presence = new RedisPresence(url, prefix, ttlMs, log);
     await presence.client.connect();
+    // A restarted Redis has forgotten everyone: put this instance's people back at once.
+    presence.client.on('ready', () => void presence.refresh().catch(() => {}));
     presence.heartbeat = setInterval(() => void presence.refresh().catch(() => {}), ttlMs / 3);
     presence.heartbeat.unref();
     return presence;

@@ -30,21 +30,29 @@ export class RoomPresence {
 
   constructor(private readonly options: RoomPresenceOptions) {}
 
+  /**
+   * Never fails: presence is a courtesy. While Redis is away the socket still gets every message; the
+   * person is listed again by the next presence refresh once Redis is back.
+   */
   async arrive(socket: LiveSocket): Promise<void> {
     this.arrived.add(socket);
     const { user } = socket;
     const tabs = (this.tabs.get(user.id) ?? 0) + 1;
     this.tabs.set(user.id, tabs);
-    if (tabs === 1) {
-      const pending = this.leaving.get(user.id);
-      if (pending) {
-        clearTimeout(pending);
-        this.leaving.delete(user.id);
-      } else if (await this.options.presence.enter(this.options.roomId, user.id)) {
-        await this.announce('joined', user);
+    try {
+      if (tabs === 1) {
+        const pending = this.leaving.get(user.id);
+        if (pending) {
+          clearTimeout(pending);
+          this.leaving.delete(user.id);
+        } else if (await this.options.presence.enter(this.options.roomId, user.id)) {
+          await this.announce('joined', user);
+        }
       }
+      socket.send(presenceFrame(await this.people()));
+    } catch (error) {
+      this.options.log.warn({ err: error, roomId: this.options.roomId }, 'presence unavailable; the list catches up later');
     }
-    socket.send(presenceFrame(await this.people()));
   }
 
   depart(socket: LiveSocket, onIdle: () => void): void {
@@ -75,7 +83,12 @@ export class RoomPresence {
 
   /** Someone arrived or left somewhere: resend the list of people to this instance's sockets. */
   async refreshList(): Promise<void> {
-    const frame = presenceFrame(await this.people());
+    const people = await this.people().catch((error: unknown) => {
+      this.options.log.warn({ err: error, roomId: this.options.roomId }, 'presence unavailable');
+      return null;
+    });
+    if (!people) return;
+    const frame = presenceFrame(people);
     for (const socket of this.options.sockets()) socket.send(frame);
   }
 

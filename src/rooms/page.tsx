@@ -16,7 +16,7 @@ import { publicRoom } from './queries.js';
  */
 export async function showRoom(
   c: Context<AppEnv>,
-  { db, realtime, config }: Deps,
+  { db, realtime, config, log }: Deps,
   composer: { body?: string; error?: string; clientId?: string } = {},
   status: ContentfulStatusCode = 200,
 ) {
@@ -24,7 +24,11 @@ export async function showRoom(
   const room = c.get('room');
   const [{ messages, hasOlder }, memberIds] = await Promise.all([
     historyPage(db, room.id, PAGE_SIZE),
-    realtime.presence.members(room.id),
+    // Presence lives in Redis when scaled: while Redis is away the page still opens, listing nobody.
+    realtime.presence.members(room.id).catch((error: unknown) => {
+      log.warn({ err: error, roomId: room.id }, 'presence unavailable');
+      return [] as number[];
+    }),
   ]);
   const people = await findUsersByIds(db, memberIds);
   c.header('Vary', 'Accept');

@@ -17,7 +17,14 @@ export function roomRoutes(deps: Deps) {
 
   async function showLobby(c: Context<AppEnv>, newRoom?: NewRoomValues, errors?: Record<string, string>, status: 200 | 409 | 422 = 200) {
     const user = c.get('user')!;
-    const [rooms, counts] = await Promise.all([listRooms(db), realtime.presence.counts()]);
+    const [rooms, counts] = await Promise.all([
+      listRooms(db),
+      // While Redis is away the lobby still opens, without "N people here".
+      realtime.presence.counts().catch((error: unknown) => {
+        deps.log.warn({ err: error }, 'presence unavailable');
+        return new Map<number, number>();
+      }),
+    ]);
     c.header('Vary', 'Accept');
     if (wantsJson(c)) {
       return c.json({ user: publicUser(user), rooms: rooms.map((room) => publicRoom(room, counts.get(room.id) ?? 0)) });

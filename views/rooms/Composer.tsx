@@ -18,7 +18,8 @@ export interface ComposerProps {
 export const Composer: FC<ComposerProps> = ({ roomSlug, roomName, clientId, body = '', error }) => {
   const url = `/lobby/${roomSlug}/messages/`;
   return (
-    <form id={ids.composer} class="composer" method="post" action={url} hx-post={url} hx-swap="outerHTML">
+    // A 5xx answer is not swapped in: live.js keeps the text and retries with the same client_id.
+    <form id={ids.composer} class="composer" method="post" action={url} hx-post={url} hx-swap="outerHTML" {...{ 'hx-status:5xx': 'swap:none' }}>
       <input type="hidden" name="client_id" value={clientId} />
       <label for="composer-body" class="visually-hidden">Message {roomName}</label>
       <textarea

@@ -24,8 +24,13 @@ export const Live: FC<{ url: string; afterSeq?: number; pingIntervalMs: number; 
   </div>
 );
 
-/** The cursor a frame moves forward: the last change of the room it carried. */
-export const Cursor: FC<{ seq: number }> = ({ seq }) => <div id={ids.cursor} data-seq={seq} hidden hx-swap-oob="true" />;
+/**
+ * The cursor a frame moves forward: the last change of the room it carried, and the change it
+ * follows (the socket's cursor before it), so the page can tell when it missed a frame.
+ */
+export const Cursor: FC<{ seq: number; after: number }> = ({ seq, after }) => (
+  <div id={ids.cursor} data-seq={seq} data-after={after} hidden hx-swap-oob="true" />
+);
 
 /** Connection news for the reader ("signed out", "catching up"); `reload` asks live.js to reload. */
 export const LiveStatus: FC<{ message: string; reload?: boolean; oob?: boolean }> = ({ message, reload, oob }) => (
