@@ -18,6 +18,9 @@ interface RoomPresenceOptions {
   sockets: () => Set<LiveSocket>;
 }
 
+// How long presence-list refreshes are gathered into one.
+const REFRESH_MS = 100;
+
 /**
  * Presence of one room on this instance: per person, not per tab. The first socket of a person
  * announces "joined"; when the last one closes, "left" waits out a grace period so a reload is
@@ -27,6 +30,7 @@ export class RoomPresence {
   private readonly tabs = new Map<number, number>();
   private readonly arrived = new WeakSet<LiveSocket>();
   private readonly leaving = new Map<number, NodeJS.Timeout>();
+  private refreshing: Promise<void> | undefined;
 
   constructor(private readonly options: RoomPresenceOptions) {}
 
@@ -81,15 +85,23 @@ export class RoomPresence {
     return this.tabs.size === 0 && this.leaving.size === 0;
   }
 
-  /** Someone arrived or left somewhere: resend the list of people to this instance's sockets. */
-  async refreshList(): Promise<void> {
-    const people = await this.people().catch((error: unknown) => {
-      this.options.log.warn({ err: error, roomId: this.options.roomId }, 'presence unavailable');
-      return null;
+  /**
+   * Someone arrived or left somewhere: resend the list of people to this instance's sockets. Calls
+   * within REFRESH_MS make one refresh, so a crowd arriving at once costs one list per socket per
+   * period rather than one per arrival (which grows with the square of the crowd).
+   */
+  refreshList(): Promise<void> {
+    this.refreshing ??= new Promise<void>((resolve) => setTimeout(resolve, REFRESH_MS)).then(async () => {
+      this.refreshing = undefined;
+      const people = await this.people().catch((error: unknown) => {
+        this.options.log.warn({ err: error, roomId: this.options.roomId }, 'presence unavailable');
+        return null;
+      });
+      if (!people) return;
+      const frame = presenceFrame(people);
+      for (const socket of this.options.sockets()) socket.send(frame);
     });
-    if (!people) return;
-    const frame = presenceFrame(people);
-    for (const socket of this.options.sockets()) socket.send(frame);
+    return this.refreshing;
   }
 
   showNotice(event: Extract<BusEvent, { type: 'notice' }>): void {
