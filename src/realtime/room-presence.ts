@@ -31,6 +31,7 @@ export class RoomPresence {
   private readonly arrived = new WeakSet<LiveSocket>();
   private readonly leaving = new Map<number, NodeJS.Timeout>();
   private refreshing: Promise<void> | undefined;
+  private list: { frame: Promise<string>; expires: number } | undefined;
 
   constructor(private readonly options: RoomPresenceOptions) {}
 
@@ -53,7 +54,7 @@ export class RoomPresence {
           await this.announce('joined', user);
         }
       }
-      socket.send(presenceFrame(await this.people()));
+      socket.send(await this.listFrame());
     } catch (error) {
       this.options.log.warn({ err: error, roomId: this.options.roomId }, 'presence unavailable; the list catches up later');
     }
@@ -93,12 +94,12 @@ export class RoomPresence {
   refreshList(): Promise<void> {
     this.refreshing ??= new Promise<void>((resolve) => setTimeout(resolve, REFRESH_MS)).then(async () => {
       this.refreshing = undefined;
-      const people = await this.people().catch((error: unknown) => {
+      this.list = undefined;
+      const frame = await this.listFrame().catch((error: unknown) => {
         this.options.log.warn({ err: error, roomId: this.options.roomId }, 'presence unavailable');
         return null;
       });
-      if (!people) return;
-      const frame = presenceFrame(people);
+      if (frame === null) return;
       for (const socket of this.options.sockets()) socket.send(frame);
     });
     return this.refreshing;
@@ -113,6 +114,23 @@ export class RoomPresence {
 
   private announce(kind: 'joined' | 'left', user: Pick<User, 'id' | 'firstName'>): Promise<void> {
     return announcePresence(this.options.bus, this.options.log, this.options.roomId, kind, user);
+  }
+
+  /**
+   * The list as a frame, shared by everyone who arrives within REFRESH_MS (a crowd reconnecting
+   * after a restart reads it once, not once each). A newcomer missing from a shared list is added
+   * by the refresh its own arrival announces.
+   */
+  private listFrame(): Promise<string> {
+    const now = Date.now();
+    if (!this.list || this.list.expires < now) {
+      const frame = this.people().then(presenceFrame);
+      this.list = { frame, expires: now + REFRESH_MS };
+      frame.catch(() => {
+        if (this.list?.frame === frame) this.list = undefined;
+      });
+    }
+    return this.list.frame;
   }
 
   private async people() {
