@@ -6,6 +6,12 @@ import type { Bus, BusEvent, BusHandler } from './bus.js';
 export class RedisBus implements Bus {
   private readonly resubscribeHandlers: Array<() => void> = [];
   private readonly handlers = new Map<string, BusHandler>();
+  /**
+   * The last event per channel whose publish failed (Redis away). Sent again once the publisher is
+   * back: the other instances' own reconnect catch-up may have run before it, and without this a
+   * change made in between would wait for their periodic catch-up.
+   */
+  private readonly unsent = new Map<string, BusEvent>();
 
   private readonly publisher;
   private readonly subscriber;
@@ -33,6 +39,7 @@ export class RedisBus implements Bus {
       if (ready) bus.resubscribed();
       ready = true;
     });
+    bus.publisher.on('ready', () => void bus.sendUnsent());
     await Promise.all([bus.publisher.connect(), bus.subscriber.connect()]);
     return bus;
   }
@@ -43,7 +50,19 @@ export class RedisBus implements Bus {
   }
 
   async publish(channel: string, event: BusEvent): Promise<void> {
-    await this.publisher.publish(`${this.prefix}:${channel}`, JSON.stringify(event));
+    try {
+      await this.publisher.publish(`${this.prefix}:${channel}`, JSON.stringify(event));
+    } catch (error) {
+      // Notices are of the moment; changes, presence and the lobby are worth a late nudge.
+      if (event.type !== 'notice') this.unsent.set(channel, event);
+      throw error;
+    }
+  }
+
+  private async sendUnsent() {
+    const events = [...this.unsent];
+    this.unsent.clear();
+    for (const [channel, event] of events) await this.publish(channel, event).catch(() => {});
   }
 
   async subscribe(channel: string, handler: BusHandler): Promise<void> {
