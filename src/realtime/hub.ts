@@ -1,10 +1,9 @@
 import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
 import type { Logger } from '../log.js';
-import { changesAfter } from '../messages/queries.js';
 import { type Bus, type BusEvent, roomChannel } from './bus.js';
-import { messagesFrame, type RenderedChange, reloadFrame, renderChange } from './frames.js';
 import type { Presence } from './presence.js';
+import { RETRY_MAX_MS, RETRY_MIN_MS, RoomFeed } from './room-feed.js';
 import { RoomPresence } from './room-presence.js';
 
 /** One open page socket, as the hub sees it. */
@@ -36,24 +35,15 @@ interface LocalRoom {
   subscribed: Promise<void>;
   sockets: Set<LiveSocket>;
   presence: RoomPresence;
-  pumping: Promise<void> | null;
-  dirty: boolean;
-  /** After a failed read (the database away): the next attempt, sooner than the periodic catch-up. */
-  retry: NodeJS.Timeout | undefined;
-  failures: number;
+  feed: RoomFeed;
 }
 
 // A join waits this long for the room's subscription; with Redis away it goes on without it
 // (nudges from other instances are then missed, and the reconnect catch-up and timer cover them).
 const SUBSCRIBE_WAIT_MS = 1000;
-// Backoff of reads after a failure: 100 ms doubling to 2 s, so a restarted database is caught up
-// with within a moment of its return.
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 2000;
 
 /** Close codes outside htmx's reconnect list: the session ended; the page must reload. */
 export const CLOSE_SIGNED_OUT = 4001;
-export const CLOSE_RELOAD = 4002;
 
 /**
  * Per instance, the rooms with local sockets. A bus event for a room is only a nudge: the hub reads
@@ -78,27 +68,26 @@ export class Hub {
   async join(roomId: number, slug: string, socket: LiveSocket): Promise<void> {
     let room = this.rooms.get(roomId);
     if (!room) {
+      const sockets = new Set<LiveSocket>();
+      const { db, log, replayLimit } = this.options;
       const created: LocalRoom = {
         id: roomId,
         slug,
         subscribed: Promise.resolve(),
-        sockets: new Set(),
-        pumping: null,
-        dirty: false,
+        sockets,
         presence: this.roomPresence(roomId),
-        retry: undefined,
-        failures: 0,
+        feed: new RoomFeed({ db, log, replayLimit, roomId, roomSlug: slug, sockets, dropped: (socket) => this.leave(roomId, socket) }),
       };
       // Once subscribed (perhaps late, after Redis came back), read the log again: a change
       // committed before the subscription took hold is not missed.
-      created.subscribed = this.subscribe(created).then(() => void this.pump(created));
+      created.subscribed = this.subscribe(created).then(() => void created.feed.pump());
       room = created;
       this.rooms.set(roomId, room);
     }
     room.sockets.add(socket);
     // Subscribed first, then caught up from the database: nothing committed meanwhile is missed.
     await Promise.race([room.subscribed, new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_WAIT_MS).unref())]);
-    await this.pump(room);
+    await room.feed.pump();
     // Closed while catching up: it never counts as present, so it never leaves a ghost behind.
     if (room.sockets.has(socket)) await room.presence.arrive(socket);
   }
@@ -112,7 +101,7 @@ export class Hub {
   /** A write on this instance: deliver locally without waiting for the bus round trip. */
   nudge(roomId: number): void {
     const room = this.rooms.get(roomId);
-    if (room) void this.pump(room);
+    if (room) void room.feed.pump();
   }
 
   /**
@@ -120,9 +109,8 @@ export class Hub {
    * timer as a safety net: a failed read or a lost nudge delays a change by one period at most.
    */
   catchUpAll(): void {
-    for (const room of this.rooms.values()) void this.pump(room);
+    for (const room of this.rooms.values()) void room.feed.pump();
   }
-
 
   /** Sign-out or revocation: the page learns it is signed out and does not reconnect. */
   endSessions(sessionIds: string[]): void {
@@ -157,7 +145,7 @@ export class Hub {
   private forgetIfEmpty(room: LocalRoom) {
     if (room.sockets.size > 0 || !room.presence.idle() || this.rooms.get(room.id) !== room) return;
     this.rooms.delete(room.id);
-    clearTimeout(room.retry);
+    room.feed.stop();
     // Skipped if someone entered the room again before it ran: their subscription stands.
     void this.onChannel(room.id, () => (this.rooms.has(room.id) ? Promise.resolve() : this.options.bus.unsubscribe(roomChannel(room.id))));
   }
@@ -177,76 +165,8 @@ export class Hub {
   private onEvent(roomId: number, event: BusEvent) {
     const room = this.rooms.get(roomId);
     if (!room) return;
-    if (event.type === 'change') void this.pump(room);
+    if (event.type === 'change') void room.feed.pump();
     else if (event.type === 'presence') void room.presence.refreshList();
     else if (event.type === 'notice') room.presence.showNotice(event);
   }
-
-  /** Runs one catch-up at a time per room; nudges during a run cause one more run, not one each. */
-  private pump(room: LocalRoom): Promise<void> {
-    if (room.pumping) {
-      room.dirty = true;
-      return room.pumping;
-    }
-    room.pumping = (async () => {
-      do {
-        room.dirty = false;
-        try {
-          await this.deliver(room);
-          room.failures = 0;
-        } catch (error) {
-          this.options.log.error({ err: error, roomId: room.id }, 'catch-up failed; trying again shortly');
-          this.retryLater(room);
-          return;
-        }
-      } while (room.dirty);
-    })().finally(() => {
-      room.pumping = null;
-    });
-    return room.pumping;
-  }
-
-  private retryLater(room: LocalRoom) {
-    if (room.retry) return;
-    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** room.failures++);
-    room.retry = setTimeout(() => {
-      room.retry = undefined;
-      if (this.rooms.get(room.id) === room) void this.pump(room);
-    }, delay);
-    room.retry.unref();
-  }
-
-  private async deliver(room: LocalRoom) {
-    const { db, replayLimit } = this.options;
-    // The sockets present now; one joining during the read below is served by the next run.
-    const sockets = [...room.sockets];
-    if (sockets.length === 0) return;
-    const from = Math.min(...sockets.map((socket) => socket.lastSeq));
-    const changes = await changesAfter(db, room.id, from, replayLimit + 1);
-    if (changes.length === 0) return;
-    const truncated = changes.length > replayLimit;
-    const rendered = (truncated ? changes.slice(0, replayLimit) : changes).map((change) => renderChange(change, room.slug));
-    const last = rendered[rendered.length - 1]!.updatedSeq;
-    for (const socket of sockets) {
-      if (!room.sockets.has(socket)) continue;
-      if (truncated && socket.lastSeq === from) {
-        // Further behind than we replay: the page reloads and starts from the database afresh.
-        this.leave(room.id, socket);
-        socket.send(reloadFrame());
-        socket.close(CLOSE_RELOAD, 'too far behind');
-        continue;
-      }
-      const items = pick(rendered, socket);
-      if (items.length === 0) continue;
-      socket.send(messagesFrame(items, socket.lastSeq, last));
-      socket.lastSeq = last;
-    }
-    if (truncated) room.dirty = true;
-  }
-}
-
-function pick(rendered: RenderedChange[], socket: LiveSocket): string[] {
-  return rendered
-    .filter((change) => change.updatedSeq > socket.lastSeq)
-    .map((change) => (change.authorId === socket.user.id ? change.forAuthor : change.forOthers));
 }

@@ -1,0 +1,114 @@
+import type { Db } from '../db/client.js';
+import type { Logger } from '../log.js';
+import { changesAfter } from '../messages/queries.js';
+import { messagesFrame, type RenderedChange, reloadFrame, renderChange } from './frames.js';
+import type { LiveSocket } from './hub.js';
+
+export const CLOSE_RELOAD = 4002;
+
+// Backoff of reads after a failure: 100 ms doubling to 2 s, so a restarted database is caught up
+// with within a moment of its return.
+export const RETRY_MIN_MS = 100;
+export const RETRY_MAX_MS = 2000;
+
+export interface RoomFeedOptions {
+  db: Db;
+  log: Logger;
+  roomId: number;
+  roomSlug: string;
+  /** The room's sockets on this instance (the hub's set, read at each run). */
+  sockets: Set<LiveSocket>;
+  /** The most changes replayed to one socket; further behind, the page reloads instead. */
+  replayLimit: number;
+  /** A socket about to be closed for being too far behind: take it out of the room first. */
+  dropped: (socket: LiveSocket) => void;
+}
+
+/**
+ * The room's log as this instance serves it: each run reads the changes above the lowest cursor of
+ * the room's sockets once, renders each change once, and sends every socket the changes above its
+ * own cursor. One run at a time; nudges during a run cause one more run, not one each. A failed read
+ * (the database away) is tried again shortly, backing off.
+ */
+export class RoomFeed {
+  private running: Promise<void> | null = null;
+  private dirty = false;
+  private retry: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private stopped = false;
+
+  constructor(private readonly options: RoomFeedOptions) {}
+
+  pump(): Promise<void> {
+    if (this.running) {
+      this.dirty = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.dirty = false;
+        try {
+          await this.deliver();
+          this.failures = 0;
+        } catch (error) {
+          this.options.log.error({ err: error, roomId: this.options.roomId }, 'catch-up failed; trying again shortly');
+          this.retryLater();
+          return;
+        }
+      } while (this.dirty && !this.stopped);
+    })().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** The room has no sockets left here: no more runs. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retry);
+  }
+
+  private retryLater() {
+    if (this.retry || this.stopped) return;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.failures++);
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (!this.stopped) void this.pump();
+    }, delay);
+    this.retry.unref();
+  }
+
+  private async deliver() {
+    const { db, replayLimit, roomId, roomSlug, sockets: current } = this.options;
+    // The sockets present now; one joining during the read below is served by the next run.
+    const sockets = [...current];
+    if (sockets.length === 0) return;
+    const from = Math.min(...sockets.map((socket) => socket.lastSeq));
+    const changes = await changesAfter(db, roomId, from, replayLimit + 1);
+    if (changes.length === 0) return;
+    const truncated = changes.length > replayLimit;
+    const rendered = (truncated ? changes.slice(0, replayLimit) : changes).map((change) => renderChange(change, roomSlug));
+    const last = rendered[rendered.length - 1]!.updatedSeq;
+    for (const socket of sockets) {
+      if (!current.has(socket)) continue;
+      if (truncated && socket.lastSeq === from) {
+        // Further behind than we replay: the page reloads and starts from the database afresh.
+        this.options.dropped(socket);
+        socket.send(reloadFrame());
+        socket.close(CLOSE_RELOAD, 'too far behind');
+        continue;
+      }
+      const items = pick(rendered, socket);
+      if (items.length === 0) continue;
+      socket.send(messagesFrame(items, socket.lastSeq, last));
+      socket.lastSeq = last;
+    }
+    if (truncated) this.dirty = true;
+  }
+}
+
+function pick(rendered: RenderedChange[], socket: LiveSocket): string[] {
+  return rendered
+    .filter((change) => change.updatedSeq > socket.lastSeq)
+    .map((change) => (change.authorId === socket.user.id ? change.forAuthor : change.forOthers));
+}
