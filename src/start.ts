@@ -22,7 +22,7 @@ const MAX_SOCKET_PAYLOAD = 64 * 1024;
 /** Opens the database (migrating it), starts the live parts, builds the app and listens. */
 export async function startServer(config: Config, options: { leaveGraceMs?: number } = {}): Promise<RunningServer> {
   const log = createLogger(config.logLevel);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
   const secret = await resolveSecret(database.db, config.secret);
   const realtime = await Realtime.start({ db: database.db, log, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, ...options });
   const app = createApp({ db: database.db, config, secret, log, realtime });

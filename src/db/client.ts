@@ -6,9 +6,10 @@ import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import postgres from 'postgres';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
+import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import type { Logger } from '../log.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -25,9 +26,9 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url)
 const MIGRATION_LOCK_KEY = 727_001;
 
 /** Opens PostgreSQL when a URL is given, otherwise PGlite (on disk under dataDir, or in memory). */
-export async function openDatabase(options: { databaseUrl?: string; dataDir?: string }): Promise<Database> {
+export async function openDatabase(options: { databaseUrl?: string; dataDir?: string; log?: Logger }): Promise<Database> {
   const database = options.databaseUrl
-    ? openPostgres(options.databaseUrl)
+    ? openPostgres(options.databaseUrl, options.log)
     : await openPglite(options.dataDir);
   try {
     await database.migrate();
@@ -38,23 +39,37 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir?: st
   return { db: database.db, kind: database.kind, close: database.close };
 }
 
-function openPostgres(url: string) {
-  const client = postgres(url, { max: 10, onnotice: () => {} });
+/**
+ * PostgreSQL through node-postgres' pool. A connection that breaks (the server restarted) is dropped
+ * from the pool and the next query opens a new one; the query that was on it fails, and the request
+ * answers 503 (see errors.ts). (postgres.js 3.4.9 was replaced for crashing the process with a
+ * TypeError when the server restarted under load.)
+ */
+function openPostgres(url: string, log?: Logger) {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
+  // A broken connection (the server went away) must never crash the process. Idle ones are reported
+  // by the pool, which drops them; one that is checked out (between the queries of a transaction)
+  // reports on the client itself, and its pending or next query fails instead.
+  const broken = (error: Error) => log?.warn({ err: error.message }, 'a database connection broke; it will be replaced');
+  pool.on('error', broken);
+  pool.on('connect', (client) => client.on('error', broken));
   return {
-    db: drizzlePostgres({ client, schema }) as unknown as Db,
+    db: drizzlePostgres({ client: pool, schema }) as unknown as Db,
     kind: 'postgres' as const,
     // Instances starting together queue on an advisory lock held by one dedicated connection.
     async migrate() {
-      const lockClient = postgres(url, { max: 1, onnotice: () => {} });
+      const lockClient = new pg.Client({ connectionString: url });
+      lockClient.on('error', () => {});
+      await lockClient.connect();
       try {
-        await lockClient`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+        await lockClient.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
         await migratePostgres(drizzlePostgres({ client: lockClient }), { migrationsFolder });
-        await lockClient`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+        await lockClient.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       } finally {
         await lockClient.end();
       }
     },
-    close: () => client.end({ timeout: 5 }),
+    close: () => pool.end(),
   };
 }
 
