@@ -68,6 +68,9 @@ function appServer(serverPort: number, before: string) {
       HOST: '127.0.0.1',
       PUBLIC_ORIGIN: origin,
       LOG_LEVEL: 'warn',
+      // Pings every second (pages treat 2.5 s of silence as a dead link), so the fault journeys see
+      // half-open sockets found out within seconds (tests/e2e/faults.spec.ts).
+      WS_PING_INTERVAL: '1',
       ...databaseEnv,
     },
   };

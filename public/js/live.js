@@ -46,10 +46,12 @@
   // Watchdog: the server sends something at least every 30 s. A socket silent for much longer
   // (data-silence-ms) is half-open: a sleeping laptop, a dead NAT entry. Closing it makes htmx
   // reconnect and catch up.
+  let connection = null;
   let socket = null;
   let lastHeard = Date.now();
   document.addEventListener('htmx:ws:after:connection', (event) => {
-    socket = event.detail && event.detail.connection && event.detail.connection.socket;
+    connection = event.detail && event.detail.connection;
+    socket = connection && connection.socket;
     lastHeard = Date.now();
   });
   document.addEventListener('htmx:ws:after:message:incoming', () => {
@@ -59,55 +61,169 @@
     const silenceMs = Number(live() && live().dataset.silenceMs) || 75000;
     if (socket && socket.readyState === WebSocket.OPEN && Date.now() - lastHeard > silenceMs) {
       lastHeard = Date.now();
-      socket.close(4003, 'silent');
+      const dead = socket;
+      dead.close(4003, 'silent');
+      // Over a dead link the closing handshake never completes, and the browser reports the close
+      // only when it gives up (about a minute later). Report it now, so htmx reconnects at once,
+      // and detach the old socket so htmx ignores its late close.
+      if (connection && connection.socket === dead) {
+        dead.dispatchEvent(new CloseEvent('close', { code: 4003, reason: 'silent', wasClean: false }));
+        if (connection.socket === dead) connection.socket = null;
+      }
     }
   }, 5000);
 
-  // A send that fails (no connection, or the server could not store it) keeps its text and is tried
-  // again with the same client_id, so it is stored once however many tries it takes. The composer
-  // says so; a success replaces it with a fresh, empty one.
+  // Sending. Each message has its own client_id, kept while its text is unchanged: sending the same
+  // text again reuses it (the server stores a client_id once), new text gets a new one. htmx sends
+  // in order (hx-sync="queue all"); once stored, the composer clears unless the person has typed
+  // something else meanwhile.
+  const isComposer = (element) => element instanceof HTMLFormElement && element.id === 'composer';
+  const composerFields = (form) => ({
+    id: form.querySelector('input[name="client_id"]'),
+    body: form.querySelector('textarea[name="body"]'),
+  });
+  function newClientId() {
+    if (window.crypto.randomUUID) return window.crypto.randomUUID();
+    const bytes = window.crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+  // Capture phase: runs before htmx reads the form.
+  document.addEventListener('submit', (event) => {
+    const form = event.target;
+    if (!isComposer(form)) return;
+    const { id, body } = composerFields(form);
+    if (!id || !body) return;
+    if (form.dataset.sentId === id.value && form.dataset.sentBody !== body.value) id.value = newClientId();
+    form.dataset.sentId = id.value;
+    form.dataset.sentBody = body.value;
+  }, true);
+  /** What an htmx request of the composer sent. */
+  function sentBy(event) {
+    const ctx = event.detail && event.detail.ctx;
+    const fields = ctx && ctx.request && ctx.request.body;
+    if (!fields || typeof fields.get !== 'function') return null;
+    return { clientId: fields.get('client_id'), body: fields.get('body'), url: ctx.request.action };
+  }
+  /** That message is stored (or in the outbox): the composer moves on unless it holds new text. */
+  function release(form, sent) {
+    const { id, body } = composerFields(form);
+    if (id && id.value === sent.clientId) id.value = newClientId();
+    if (body && body.value === sent.body) body.value = '';
+  }
+  document.addEventListener('htmx:after:request', (event) => {
+    const status = event.detail && event.detail.ctx && event.detail.ctx.response && event.detail.ctx.response.status;
+    const sent = sentBy(event);
+    if (!isComposer(event.target) || !sent || status < 200 || status >= 300) return;
+    release(event.target, sent);
+    const refusal = event.target.querySelector('.composer-status');
+    if (refusal) refusal.remove();
+  });
+
+  // A send that fails (no connection, or the server could not store it) moves to the outbox below
+  // the messages, marked "Not sent yet", and is tried again with the same client_id (1 s, 2 s, 4 s,
+  // 8 s, then every 15 s, and at once when the browser is back online) until the server has it;
+  // the composer is free for the next message meanwhile. Once stored, the message arrives over the
+  // socket like any other and its outbox entry goes.
   const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15000];
-  let failedSends = 0;
-  let retryTimer = null;
-  function retrySend(form, reason) {
+  const outbox = () => document.getElementById('outbox');
+  function toOutbox(sent, reason) {
+    const box = outbox();
+    if (!box || !sent.body) return;
+    let entry = Array.from(box.children).find((item) => item.dataset.clientId === sent.clientId);
+    if (!entry) {
+      entry = document.createElement('li');
+      entry.className = 'pending';
+      entry.dataset.clientId = sent.clientId;
+      const text = document.createElement('div');
+      text.className = 'message-body';
+      text.textContent = sent.body;
+      const status = document.createElement('p');
+      status.className = 'pending-status';
+      status.setAttribute('role', 'status');
+      entry.append(text, status);
+      box.append(entry);
+      entry.sent = sent;
+      entry.attempts = 0;
+    }
+    retryLater(entry, reason);
+  }
+  function retryLater(entry, reason) {
+    entry.querySelector('.pending-status').textContent = `Not sent yet: ${reason}. Retrying…`;
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => resend(entry), RETRY_DELAYS_MS[Math.min(entry.attempts, RETRY_DELAYS_MS.length - 1)]);
+    entry.attempts++;
+  }
+  async function resend(entry) {
+    clearTimeout(entry.timer);
+    if (!entry.isConnected || entry.dataset.seq) return;
+    const { clientId, body, url } = entry.sent;
+    let response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: clientId, body }),
+        credentials: 'same-origin',
+      });
+    } catch {
+      return retryLater(entry, 'no connection to the server');
+    }
+    if (response.status >= 500) return retryLater(entry, 'the server could not store it');
+    const answer = await response.json().catch(() => ({}));
+    if (response.ok && answer.seq) {
+      entry.dataset.seq = String(answer.seq);
+      entry.querySelector('.pending-status').textContent = 'Sent.';
+      clearDelivered();
+      return;
+    }
+    entry.classList.add('pending-refused');
+    entry.querySelector('.pending-status').textContent = `Not sent: ${answer.error || 'the server refused it'}`;
+  }
+  /** Outbox entries whose message the page now shows. */
+  function clearDelivered() {
+    const box = outbox();
+    if (!box) return;
+    for (const entry of Array.from(box.children)) {
+      if (entry.dataset.seq && document.getElementById(`m-${entry.dataset.seq}`)) entry.remove();
+    }
+  }
+  document.addEventListener('htmx:error', (event) => {
+    const sent = sentBy(event);
+    if (!isComposer(event.target) || !sent) return;
+    toOutbox(sent, 'no connection to the server');
+    release(event.target, sent);
+  });
+  document.addEventListener('htmx:response:error', (event) => {
+    const ctx = event.detail && event.detail.ctx;
+    const status = ctx && ctx.response && ctx.response.status;
+    const sent = sentBy(event);
+    if (!isComposer(event.target) || !sent) return;
+    if (status >= 500) {
+      toOutbox(sent, 'the server could not store it');
+      release(event.target, sent);
+    } else if (status !== 422) {
+      // Refused for good (signed out, not allowed, too large): say why; the text stays.
+      showRefusal(event.target, ctx.text);
+    }
+  });
+  function showRefusal(form, html) {
+    const page = new DOMParser().parseFromString(html || '', 'text/html');
+    const reason = page.querySelector('.error-card p');
     let status = form.querySelector('.composer-status');
     if (!status) {
       status = document.createElement('p');
       status.className = 'composer-status';
-      status.setAttribute('role', 'status');
+      status.setAttribute('role', 'alert');
       form.append(status);
     }
-    status.textContent = `Not sent yet: ${reason}. Retrying…`;
-    form.classList.add('composer-retrying');
-    clearTimeout(retryTimer);
-    const delay = RETRY_DELAYS_MS[Math.min(failedSends, RETRY_DELAYS_MS.length - 1)];
-    failedSends++;
-    retryTimer = setTimeout(() => {
-      if (form.isConnected) form.requestSubmit();
-    }, delay);
+    status.textContent = `Not sent: ${reason ? reason.textContent : 'the server refused it.'}`;
   }
-  const isComposer = (element) => element instanceof HTMLFormElement && element.id === 'composer';
-  document.addEventListener('htmx:error', (event) => {
-    if (isComposer(event.target)) retrySend(event.target, 'no connection to the server');
-  });
-  document.addEventListener('htmx:response:error', (event) => {
-    const status = event.detail && event.detail.ctx && event.detail.ctx.response && event.detail.ctx.response.status;
-    if (isComposer(event.target) && status >= 500) retrySend(event.target, 'the server could not store it');
-  });
-  document.addEventListener('htmx:after:request', (event) => {
-    const status = event.detail && event.detail.ctx && event.detail.ctx.response && event.detail.ctx.response.status;
-    if (isComposer(event.target) && status < 500) {
-      failedSends = 0;
-      clearTimeout(retryTimer);
-    }
-  });
-  // Back online: try at once rather than waiting out the delay.
   window.addEventListener('online', () => {
-    const form = document.getElementById('composer');
-    if (form && form.classList.contains('composer-retrying')) {
-      clearTimeout(retryTimer);
-      form.requestSubmit();
-    }
+    const box = outbox();
+    if (box) for (const entry of Array.from(box.children)) void resend(entry);
   });
 
   // Back/forward cache: the extension closed the socket on pagehide; open it again.
@@ -164,6 +280,7 @@
     let newest = newestSeq();
     new MutationObserver(() => {
       localizeTimes(list);
+      clearDelivered();
       const seq = newestSeq();
       if (seq > newest && !atBottom()) jump.hidden = false;
       newest = seq;

@@ -58,10 +58,8 @@ export function messageRoutes(deps: Deps) {
       const { seq, created } = await appendMessage(db, input);
       if (created) broadcastChange(realtime, log, room.id, seq);
       if (wantsJson(c)) return c.json(publicMessage((await findMessage(db, room.id, seq))!, room.slug), created ? 201 : 200);
-      if (isHtmx(c)) {
-        const fresh = <Composer roomSlug={room.slug} roomName={room.name} clientId={randomUUID()} />;
-        return c.html(String(fresh) + (await ownItemOob(c, seq)));
-      }
+      // The page keeps its composer (live.js clears it): the answer only upserts the sender's message.
+      if (isHtmx(c)) return c.html(await ownItemOob(c, seq));
       // No #fragment: it would keep the browser from focusing the composer for the next message.
       return c.redirect(`/lobby/${room.slug}/`, 303);
     })

@@ -22,12 +22,14 @@ export interface PersonOptions {
   javaScriptEnabled?: boolean;
   baseURL?: string;
   allowedStatuses?: number[];
+  /** An HTTP proxy for everything the context sends (see fault-proxy.ts). */
+  proxy?: string;
 }
 
 /** A fresh person, signed up over HTTP (no page load); first names are unique so notices are unambiguous. */
 export async function newPerson(browser: Browser, firstName: string, options: PersonOptions = {}): Promise<Person> {
-  const { javaScriptEnabled = true, baseURL = BASE_URL, allowedStatuses = [] } = options;
-  const context = await browser.newContext({ baseURL, javaScriptEnabled });
+  const { javaScriptEnabled = true, baseURL = BASE_URL, allowedStatuses = [], proxy } = options;
+  const context = await browser.newContext({ baseURL, javaScriptEnabled, ...(proxy ? { proxy: { server: proxy } } : {}) });
   const problems = javaScriptEnabled ? await watchProblems(context, allowedStatuses) : [];
   if (javaScriptEnabled) {
     // Marks the page once htmx's WebSocket is open (see liveConnected).

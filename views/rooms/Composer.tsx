@@ -11,15 +11,25 @@ export interface ComposerProps {
 }
 
 /**
- * The message form. Without JavaScript it posts and the server redirects back to the room; with htmx
- * the answer is a fresh composer (new client_id) that replaces this one, so it clears only once the
- * message was accepted, and keeps the text with the error otherwise.
+ * The message form. Without JavaScript it posts and the server redirects back to the room (or shows
+ * the room again with the error and the text kept). With htmx, sends queue in order; the answer
+ * upserts the sender's own message and live.js clears the composer (see live.js for client_ids and
+ * the outbox of sends that failed). A refused message (422) replaces the form with one showing the
+ * error and keeping the text; live.js shows other refusals (signed out, too large) under the form.
  */
 export const Composer: FC<ComposerProps> = ({ roomSlug, roomName, clientId, body = '', error }) => {
   const url = `/lobby/${roomSlug}/messages/`;
   return (
-    // A 5xx answer is not swapped in: live.js keeps the text and retries with the same client_id.
-    <form id={ids.composer} class="composer" method="post" action={url} hx-post={url} hx-swap="outerHTML" {...{ 'hx-status:5xx': 'swap:none' }}>
+    <form
+      id={ids.composer}
+      class="composer"
+      method="post"
+      action={url}
+      hx-post={url}
+      hx-swap="none"
+      hx-sync="queue all"
+      {...{ 'hx-status:422': 'swap:outerHTML' }}
+    >
       <input type="hidden" name="client_id" value={clientId} />
       <label for="composer-body" class="visually-hidden">Message {roomName}</label>
       <textarea

@@ -34,6 +34,8 @@ export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, has
           <section class="chat" aria-labelledby="room-title">
             {/* The scroller is the live log (keyboard reachable); the list inside stays a list. */}
             <div class="scroller" role="log" tabindex={0} aria-label={`Messages in ${room.name}`}>
+              {/* Sends that failed and are being retried (live.js); first, as the scroller runs bottom-up. */}
+              <ol id="outbox" class="outbox" aria-label="Not sent yet" />
               <ol id={ids.messages} class="messages">
                 <HistoryStart roomSlug={room.slug} oldestSeq={messages[0]?.seq ?? null} hasOlder={hasOlder} />
                 {messages.map((message) => (
