@@ -209,9 +209,40 @@
       showRefusal(event.target, ctx.text);
     }
   });
+  /** The reason an error page gives (problem() in the server renders it as `.error-card p`). */
+  function reasonIn(html) {
+    const reason = new DOMParser().parseFromString(html || '', 'text/html').querySelector('.error-card p');
+    return reason ? reason.textContent : '';
+  }
+
+  // Edits and deletes (forms with hx-swap="none") that fail say so in the room's status line.
+  function showLiveProblem(text) {
+    const status = document.getElementById('live-status');
+    if (!status) return;
+    status.textContent = text;
+    status.classList.add('live-status-alert');
+  }
+  const isMessageForm = (element) => element instanceof HTMLFormElement && element.closest('.message-actions');
+  document.addEventListener('htmx:response:error', (event) => {
+    const ctx = event.detail && event.detail.ctx;
+    if (!isMessageForm(event.target) || !ctx) return;
+    showLiveProblem(`Not saved: ${reasonIn(ctx.text) || 'the server refused it.'}`);
+  });
+  document.addEventListener('htmx:error', (event) => {
+    if (isMessageForm(event.target)) showLiveProblem('Not saved: no connection to the server. Please try again.');
+  });
+  // A new attempt clears the last complaint. (Not on success: the live update of the message often
+  // replaces its form before the answer arrives, and events of a detached form reach nobody.)
+  document.addEventListener('htmx:before:request', (event) => {
+    const line = document.getElementById('live-status');
+    if (isMessageForm(event.target) && line && line.textContent.startsWith('Not saved')) {
+      line.textContent = '';
+      line.classList.remove('live-status-alert');
+    }
+  });
+
   function showRefusal(form, html) {
-    const page = new DOMParser().parseFromString(html || '', 'text/html');
-    const reason = page.querySelector('.error-card p');
+    const reason = reasonIn(html);
     let status = form.querySelector('.composer-status');
     if (!status) {
       status = document.createElement('p');
@@ -219,7 +250,7 @@
       status.setAttribute('role', 'alert');
       form.append(status);
     }
-    status.textContent = `Not sent: ${reason ? reason.textContent : 'the server refused it.'}`;
+    status.textContent = `Not sent: ${reason || 'the server refused it.'}`;
   }
   window.addEventListener('online', () => {
     const box = outbox();

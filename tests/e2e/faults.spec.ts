@@ -5,6 +5,7 @@ import {
   type RoomRef,
   composer,
   createRoom,
+  editMessage,
   enterRoom,
   messageItem,
   messageItems,
@@ -412,6 +413,39 @@ test.describe('a bad network, and the page still shows the room exactly', () => 
     expect(describeStored(await storedMessages(ada, room))).toEqual(['1: Ada, on its way']);
 
     expect(ada.problems).toEqual([]);
+    await ada.context.close();
+  });
+
+  test('an edit that cannot be saved says so, and the next one that works clears the alert', async ({ browser }) => {
+    const ada = await newPerson(browser, 'Ada', { allowedStatuses: [422] });
+    const room = await createRoom(ada);
+    await enterRoom(ada, room);
+    await say(ada.page, 'Ada, a first draft');
+    const status = ada.page.locator('#live-status');
+
+    // No connection: the edit is not saved and the page says so.
+    await ada.page.route(`**/lobby/${room.slug}/messages/*/`, (route) => route.abort('internetdisconnected'));
+    await editMessage(ada.page, 'Ada, a first draft', 'Ada, the final word');
+    await expect(status).toHaveText('Not saved: no connection to the server. Please try again.');
+    await expect(status).toHaveClass(/live-status-alert/);
+    await expect(messageItem(ada.page, 'Ada, a first draft')).toHaveCount(1);
+    await ada.page.unroute(`**/lobby/${room.slug}/messages/*/`);
+
+    // Refused by the server (only spaces): its reason is shown.
+    const item = messageItem(ada.page, 'Ada, a first draft');
+    await item.getByLabel('Edit your message').fill('   ');
+    await item.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(status).toHaveText(/^Not saved: .+/);
+    await expect(status).not.toHaveText(/no connection/);
+
+    // Saved: the alert goes.
+    await item.getByLabel('Edit your message').fill('Ada, the final word');
+    await item.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(messageItem(ada.page, 'Ada, the final word')).toHaveCount(1);
+    await expect(status).toHaveText('');
+    await expectShowsLog(ada.page, await storedMessages(ada, room));
+
+    expect(unexpected(ada.problems, [/net::ERR_INTERNET_DISCONNECTED/, /htmx:error: Failed to fetch/])).toEqual([]);
     await ada.context.close();
   });
 });
