@@ -47,10 +47,14 @@ export class RedisPresence implements Presence {
 
   private async refresh(): Promise<void> {
     const expiry = Date.now() + this.ttlMs;
+    const occupied: string[] = [];
     for (const [roomId, users] of this.mine) {
       if (users.size === 0) continue;
+      occupied.push(String(roomId));
       await this.client.zAdd(this.key(roomId), [...users].map((userId) => ({ score: expiry, value: this.member(userId) })));
     }
+    // Also undoes a sweep that dropped a room from the set just as someone entered it.
+    if (occupied.length > 0) await this.client.sAdd(this.roomsKey, occupied);
   }
 
   async enter(roomId: number, userId: number): Promise<boolean> {
@@ -92,6 +96,8 @@ export class RedisPresence implements Presence {
         const stillHere = (await this.liveEntries(roomId)).some((live) => live.startsWith(`${userId}:`));
         if (!stillHere) gone.push({ roomId, userId });
       }
+      // A room nobody is in leaves the set of rooms to sweep (an entry's arrival adds it back).
+      if ((await this.client.zCard(this.key(roomId))) === 0) await this.client.sRem(this.roomsKey, String(roomId));
     }
     return gone;
   }
