@@ -5,7 +5,17 @@
 export type BusEvent =
   | { type: 'change'; roomId: number; seq: number }
   | { type: 'presence'; roomId: number }
-  | { type: 'notice'; roomId: number; kind: 'joined' | 'left'; userId: number; firstName: string; at: string; key: string }
+  | {
+      type: 'notice';
+      roomId: number;
+      kind: 'joined' | 'left';
+      userId: number;
+      firstName: string;
+      /** Absent from instances of an older version during a rolling upgrade. */
+      username?: string;
+      at: string;
+      key: string;
+    }
   | { type: 'lobby' }
   | { type: 'sessions-ended'; sessionIds: string[] };
 

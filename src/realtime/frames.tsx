@@ -13,21 +13,9 @@ import { PresenceList, type PresentUser } from '../../views/rooms/PresenceList.j
  */
 const html = (node: unknown) => String(node);
 
-/** A change rendered once per audience: the author's copy carries the edit and delete forms. */
-export interface RenderedChange {
-  updatedSeq: number;
-  authorId: number;
-  forAuthor: string;
-  forOthers: string;
-}
-
-export function renderChange(message: MessageView, roomSlug: string): RenderedChange {
-  return {
-    updatedSeq: message.updatedSeq,
-    authorId: message.authorId,
-    forAuthor: html(<MessageItem message={message} roomSlug={roomSlug} own />),
-    forOthers: html(<MessageItem message={message} roomSlug={roomSlug} own={false} />),
-  };
+/** One message item; the author's copy carries the edit and delete forms. */
+export function changeHtml(message: MessageView, roomSlug: string, own: boolean): string {
+  return html(<MessageItem message={message} roomSlug={roomSlug} own={own} />);
 }
 
 export function messagesFrame(items: string[], after: number, cursor: number): string {

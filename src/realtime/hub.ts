@@ -2,20 +2,11 @@ import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { type Bus, type BusEvent, roomChannel } from './bus.js';
+import type { RoomListener } from './listener.js';
 import type { Presence } from './presence.js';
 import { RETRY_MAX_MS, RETRY_MIN_MS, RoomFeed } from './room-feed.js';
 import { RoomPresence } from './room-presence.js';
 
-/** One open page socket, as the hub sees it. */
-export interface LiveSocket {
-  readonly user: User;
-  /** The cookie session that opened it (null for a bearer token): signing out closes the socket. */
-  readonly sessionId: string | null;
-  /** The last room change this socket has (from its `after`, then from what was sent). */
-  lastSeq: number;
-  send(frame: string): void;
-  close(code: number, reason: string): void;
-}
 
 export interface HubOptions {
   db: Db;
@@ -33,7 +24,7 @@ interface LocalRoom {
   slug: string;
   /** Resolves once this instance is subscribed to the room's channel (it keeps trying). */
   subscribed: Promise<void>;
-  sockets: Set<LiveSocket>;
+  sockets: Set<RoomListener>;
   presence: RoomPresence;
   feed: RoomFeed;
 }
@@ -65,10 +56,10 @@ export class Hub {
     });
   }
 
-  async join(roomId: number, slug: string, socket: LiveSocket): Promise<void> {
+  async join(roomId: number, slug: string, socket: RoomListener): Promise<void> {
     let room = this.rooms.get(roomId);
     if (!room) {
-      const sockets = new Set<LiveSocket>();
+      const sockets = new Set<RoomListener>();
       const { db, log, replayLimit } = this.options;
       const created: LocalRoom = {
         id: roomId,
@@ -92,7 +83,7 @@ export class Hub {
     if (room.sockets.has(socket)) await room.presence.arrive(socket);
   }
 
-  leave(roomId: number, socket: LiveSocket): void {
+  leave(roomId: number, socket: RoomListener): void {
     const room = this.rooms.get(roomId);
     if (!room?.sockets.delete(socket)) return;
     room.presence.depart(socket, () => this.forgetIfEmpty(room));

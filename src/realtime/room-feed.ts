@@ -1,8 +1,7 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { changesAfter } from '../messages/queries.js';
-import { messagesFrame, type RenderedChange, reloadFrame, renderChange } from './frames.js';
-import type { LiveSocket } from './hub.js';
+import { Change, type RoomListener } from './listener.js';
 
 export const CLOSE_RELOAD = 4002;
 
@@ -17,11 +16,11 @@ export interface RoomFeedOptions {
   roomId: number;
   roomSlug: string;
   /** The room's sockets on this instance (the hub's set, read at each run). */
-  sockets: Set<LiveSocket>;
+  sockets: Set<RoomListener>;
   /** The most changes replayed to one socket; further behind, the page reloads instead. */
   replayLimit: number;
   /** A socket about to be closed for being too far behind: take it out of the room first. */
-  dropped: (socket: LiveSocket) => void;
+  dropped: (socket: RoomListener) => void;
 }
 
 /**
@@ -87,28 +86,25 @@ export class RoomFeed {
     const changes = await changesAfter(db, roomId, from, replayLimit + 1);
     if (changes.length === 0) return;
     const truncated = changes.length > replayLimit;
-    const rendered = (truncated ? changes.slice(0, replayLimit) : changes).map((change) => renderChange(change, roomSlug));
-    const last = rendered[rendered.length - 1]!.updatedSeq;
-    for (const socket of sockets) {
-      if (!current.has(socket)) continue;
-      if (truncated && socket.lastSeq === from) {
+    // Each change is rendered (HTML, JSON) at most once, by the first listener that needs that form.
+    const batch = (truncated ? changes.slice(0, replayLimit) : changes).map((message) => new Change(message, roomSlug));
+    const last = batch[batch.length - 1]!.updatedSeq;
+    for (const listener of sockets) {
+      if (!current.has(listener)) continue;
+      if (truncated && listener.lastSeq === from && listener.catchUp === 'reload') {
         // Further behind than we replay: the page reloads and starts from the database afresh.
-        this.options.dropped(socket);
-        socket.send(reloadFrame());
-        socket.close(CLOSE_RELOAD, 'too far behind');
+        this.options.dropped(listener);
+        listener.reload();
+        listener.close(CLOSE_RELOAD, 'too far behind');
         continue;
       }
-      const items = pick(rendered, socket);
-      if (items.length === 0) continue;
-      socket.send(messagesFrame(items, socket.lastSeq, last));
-      socket.lastSeq = last;
+      const mine = batch.filter((change) => change.updatedSeq > listener.lastSeq);
+      if (mine.length === 0) continue;
+      const after = listener.lastSeq;
+      listener.lastSeq = last;
+      listener.changes(mine, after, last);
     }
+    // A stream reader further behind gets the next batch in the next run.
     if (truncated) this.dirty = true;
   }
-}
-
-function pick(rendered: RenderedChange[], socket: LiveSocket): string[] {
-  return rendered
-    .filter((change) => change.updatedSeq > socket.lastSeq)
-    .map((change) => (change.authorId === socket.user.id ? change.forAuthor : change.forOthers));
 }

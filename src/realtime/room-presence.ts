@@ -4,8 +4,7 @@ import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { type Bus, type BusEvent, LOBBY_CHANNEL, roomChannel } from './bus.js';
-import { noticeFrame, presenceFrame } from './frames.js';
-import type { LiveSocket } from './hub.js';
+import { PeopleList, type RoomListener } from './listener.js';
 import type { Presence } from './presence.js';
 
 interface RoomPresenceOptions {
@@ -15,7 +14,7 @@ interface RoomPresenceOptions {
   db: Db;
   log: Logger;
   leaveGraceMs: number;
-  sockets: () => Set<LiveSocket>;
+  sockets: () => Set<RoomListener>;
 }
 
 // How long presence-list refreshes are gathered into one.
@@ -28,10 +27,10 @@ const REFRESH_MS = 100;
  */
 export class RoomPresence {
   private readonly tabs = new Map<number, number>();
-  private readonly arrived = new WeakSet<LiveSocket>();
+  private readonly arrived = new WeakSet<RoomListener>();
   private readonly leaving = new Map<number, NodeJS.Timeout>();
   private refreshing: Promise<void> | undefined;
-  private list: { frame: Promise<string>; expires: number } | undefined;
+  private list: { frame: Promise<PeopleList>; expires: number } | undefined;
 
   constructor(private readonly options: RoomPresenceOptions) {}
 
@@ -39,7 +38,7 @@ export class RoomPresence {
    * Never fails: presence is a courtesy. While Redis is away the socket still gets every message; the
    * person is listed again by the next presence refresh once Redis is back.
    */
-  async arrive(socket: LiveSocket): Promise<void> {
+  async arrive(socket: RoomListener): Promise<void> {
     this.arrived.add(socket);
     const { user } = socket;
     const tabs = (this.tabs.get(user.id) ?? 0) + 1;
@@ -54,13 +53,13 @@ export class RoomPresence {
           await this.announce('joined', user);
         }
       }
-      socket.send(await this.listFrame());
+      socket.people(await this.sharedList());
     } catch (error) {
       this.options.log.warn({ err: error, roomId: this.options.roomId }, 'presence unavailable; the list catches up later');
     }
   }
 
-  depart(socket: LiveSocket, onIdle: () => void): void {
+  depart(socket: RoomListener, onIdle: () => void): void {
     if (!this.arrived.has(socket)) return onIdle();
     this.arrived.delete(socket);
     const { user } = socket;
@@ -95,36 +94,34 @@ export class RoomPresence {
     this.refreshing ??= new Promise<void>((resolve) => setTimeout(resolve, REFRESH_MS)).then(async () => {
       this.refreshing = undefined;
       this.list = undefined;
-      const frame = await this.listFrame().catch((error: unknown) => {
+      const list = await this.sharedList().catch((error: unknown) => {
         this.options.log.warn({ err: error, roomId: this.options.roomId }, 'presence unavailable');
         return null;
       });
-      if (frame === null) return;
-      for (const socket of this.options.sockets()) socket.send(frame);
+      if (list === null) return;
+      for (const socket of this.options.sockets()) socket.people(list);
     });
     return this.refreshing;
   }
 
   showNotice(event: Extract<BusEvent, { type: 'notice' }>): void {
-    for (const socket of this.options.sockets()) {
-      const notice = { kind: event.kind, firstName: event.firstName, at: new Date(event.at), noticeKey: event.key };
-      socket.send(noticeFrame({ ...notice, afterSeq: socket.lastSeq }));
-    }
+    const notice = { kind: event.kind, firstName: event.firstName, username: event.username ?? '', at: new Date(event.at), key: event.key };
+    for (const socket of this.options.sockets()) socket.notice(notice);
   }
 
-  private announce(kind: 'joined' | 'left', user: Pick<User, 'id' | 'firstName'>): Promise<void> {
+  private announce(kind: 'joined' | 'left', user: Pick<User, 'id' | 'firstName' | 'username'>): Promise<void> {
     return announcePresence(this.options.bus, this.options.log, this.options.roomId, kind, user);
   }
 
   /**
-   * The list as a frame, shared by everyone who arrives within REFRESH_MS (a crowd reconnecting
-   * after a restart reads it once, not once each). A newcomer missing from a shared list is added
-   * by the refresh its own arrival announces.
+   * The list, shared by everyone who arrives within REFRESH_MS (a crowd reconnecting after a
+   * restart reads and renders it once, not once each). A newcomer missing from a shared list is
+   * added by the refresh its own arrival announces.
    */
-  private listFrame(): Promise<string> {
+  private sharedList(): Promise<PeopleList> {
     const now = Date.now();
     if (!this.list || this.list.expires < now) {
-      const frame = this.people().then(presenceFrame);
+      const frame = this.people().then((people) => new PeopleList(people));
       this.list = { frame, expires: now + REFRESH_MS };
       frame.catch(() => {
         if (this.list?.frame === frame) this.list = undefined;
@@ -141,9 +138,16 @@ export class RoomPresence {
 }
 
 /** Tells every instance: a notice for the room's list, a fresh list of people, fresh lobby counts. */
-export async function announcePresence(bus: Bus, log: Logger, roomId: number, kind: 'joined' | 'left', user: Pick<User, 'id' | 'firstName'>) {
+export async function announcePresence(
+  bus: Bus,
+  log: Logger,
+  roomId: number,
+  kind: 'joined' | 'left',
+  user: Pick<User, 'id' | 'firstName' | 'username'>,
+) {
   const key = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  const notice: BusEvent = { type: 'notice', roomId, kind, userId: user.id, firstName: user.firstName, at: new Date().toISOString(), key };
+  const at = new Date().toISOString();
+  const notice: BusEvent = { type: 'notice', roomId, kind, userId: user.id, firstName: user.firstName, username: user.username, at, key };
   await Promise.all([
     bus.publish(roomChannel(roomId), notice),
     bus.publish(roomChannel(roomId), { type: 'presence', roomId }),

@@ -5,7 +5,9 @@ import { requireUser, sameOriginSockets } from '../auth/middleware.js';
 import { sessionPolicy } from '../auth/sessions.js';
 import type { AppEnv, Deps } from '../context.js';
 import { loadRoom } from '../rooms/middleware.js';
-import { CLOSE_SIGNED_OUT, type LiveSocket } from './hub.js';
+import { CLOSE_SIGNED_OUT } from './hub.js';
+import type { RoomListener } from './listener.js';
+import { pageListener } from './page-listener.js';
 import type { LobbySocket } from './lobby.js';
 import { watchSessionExpiry } from './session-watch.js';
 
@@ -67,17 +69,17 @@ export function liveRoutes(deps: Deps) {
         const requested = Number(c.req.query('after'));
         // `after` beyond the room's log (a stale or made-up cursor) would hide changes: clamp it.
         const after = Number.isSafeInteger(requested) && requested >= 0 ? Math.min(requested, room.lastSeq) : room.lastSeq;
-        let socket: LiveSocket | undefined;
+        let socket: RoomListener | undefined;
         let stopWatching = () => {};
         return {
           onOpen(_event, ws) {
-            socket = {
+            socket = pageListener({
               user: c.get('user')!,
               sessionId: c.get('session')?.id ?? null,
-              lastSeq: after,
+              after,
               send: sender(ws),
               close: (code, reason) => ws.close(code, reason),
-            };
+            });
             stopWatching = untilSessionEnds(socket.sessionId, ws);
             hub.join(room.id, room.slug, socket).catch((error) => {
               deps.log.error({ err: error, room: room.slug }, 'could not join a socket to its room');

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUserByUsername } from '../../../src/auth/users.js';
 import type { Room, User } from '../../../src/db/schema.js';
 import { appendMessage } from '../../../src/messages/queries.js';
-import type { LiveSocket } from '../../../src/realtime/hub.js';
+import { pageListener } from '../../../src/realtime/page-listener.js';
 import { findRoomBySlug } from '../../../src/rooms/queries.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
 import { Browser, validSignup } from '../../support/browser.js';
@@ -22,7 +22,7 @@ afterAll(() => t.close());
 
 function page(after: number) {
   const frames: string[] = [];
-  const socket: LiveSocket = { user: ada, sessionId: null, lastSeq: after, send: (frame) => frames.push(frame), close: () => {} };
+  const socket = pageListener({ user: ada, sessionId: null, after, send: (frame) => frames.push(frame), close: () => {} });
   return { socket, seqs: () => frames.flatMap(itemSeqs) };
 }
 
