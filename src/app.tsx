@@ -12,6 +12,7 @@ import { problem } from './http/problem.js';
 import { securityHeaders } from './http/security.js';
 import { canonicalSlash } from './http/slashes.js';
 import { messageRoutes } from './messages/routes.js';
+import { eventRoutes } from './realtime/event-stream.js';
 import { liveRoutes } from './realtime/routes.js';
 import { loadRoom } from './rooms/middleware.js';
 import { roomRoutes } from './rooms/routes.js';
@@ -43,6 +44,7 @@ export function createApp(deps: Deps) {
   app.route('/api', apiAuthRoutes(deps));
   app.use('/lobby/*', requireUser);
   app.route('/lobby', liveRoutes(deps));
+  app.route('/lobby', eventRoutes(deps));
   app.use('/lobby/:room/messages/*', loadRoom(deps));
   app.route('/lobby/:room/messages', messageRoutes(deps));
   app.route('/lobby', roomRoutes(deps));

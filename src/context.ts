@@ -19,6 +19,8 @@ export type AppEnv = {
   Variables: {
     user: User | null;
     session: Session | null;
+    /** When the bearer access token of this request expires (null for cookie sessions). */
+    accessExpiresAt: Date | null;
     /** Set by loadRoom on /lobby/<room>/ routes. */
     room: Room;
   };

@@ -79,16 +79,17 @@ export async function rotateRefreshToken(db: Db, refresh: string, policy: TokenP
   return user ? issue(db, user, policy, current.familyId) : null;
 }
 
-/** The user an access token speaks for, or null for anything else (a refresh token, expired, forged). */
-export async function userForAccessToken(db: Db, token: string, secret: string): Promise<User | null> {
+/** The user an access token speaks for and when it expires, or null for anything else (a refresh token, expired, forged). */
+export async function accessTokenHolder(db: Db, token: string, secret: string): Promise<{ user: User; expiresAt: Date } | null> {
   let claims: Record<string, unknown>;
   try {
     claims = await verify(token, secret, 'HS256');
   } catch {
     return null;
   }
-  if (claims.token_type !== 'access' || typeof claims.user_id !== 'number') return null;
-  return findUserById(db, claims.user_id);
+  if (claims.token_type !== 'access' || typeof claims.user_id !== 'number' || typeof claims.exp !== 'number') return null;
+  const user = await findUserById(db, claims.user_id);
+  return user ? { user, expiresAt: new Date(claims.exp * 1000) } : null;
 }
 
 export async function revokeUserRefreshTokens(db: Db, userId: number): Promise<void> {

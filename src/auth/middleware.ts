@@ -3,7 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv, Deps } from '../context.js';
 import { problem } from '../http/problem.js';
 import { wantsJson } from '../http/negotiate.js';
-import { userForAccessToken } from './api-tokens.js';
+import { accessTokenHolder } from './api-tokens.js';
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './cookie.js';
 import { sessionPolicy, validateSessionToken } from './sessions.js';
 
@@ -15,6 +15,7 @@ export function authenticate({ db, config, secret }: Deps): MiddlewareHandler<Ap
   return createMiddleware<AppEnv>(async (c, next) => {
     c.set('user', null);
     c.set('session', null);
+    c.set('accessExpiresAt', null);
     const token = readSessionCookie(c, config);
     if (token) {
       const result = await validateSessionToken(db, token, policy);
@@ -26,7 +27,11 @@ export function authenticate({ db, config, secret }: Deps): MiddlewareHandler<Ap
       }
     } else {
       const access = bearerToken(c);
-      if (access) c.set('user', await userForAccessToken(db, access, secret));
+      const holder = access ? await accessTokenHolder(db, access, secret) : null;
+      if (holder) {
+        c.set('user', holder.user);
+        c.set('accessExpiresAt', holder.expiresAt);
+      }
     }
     await next();
   });
@@ -35,7 +40,8 @@ export function authenticate({ db, config, secret }: Deps): MiddlewareHandler<Ap
 /** Pages send people to the sign-in page; API clients and socket handshakes get a 401. */
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   if (c.get('user')) return next();
-  if (wantsJson(c) || bearerToken(c) || c.req.header('upgrade')) return problem(c, 401, 'Sign in first: send a valid access token.');
+  const stream = c.req.header('accept')?.includes('text/event-stream');
+  if (wantsJson(c) || bearerToken(c) || c.req.header('upgrade') || stream) return problem(c, 401, 'Sign in first: send a valid access token.');
   return c.redirect('/', 303);
 });
 
