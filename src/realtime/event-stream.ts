@@ -28,7 +28,8 @@ export function eventRoutes(deps: Deps) {
   return new Hono<AppEnv>().get('/:room/events', loadRoom(deps), (c) => {
     const room = c.get('room');
     const user = c.get('user')!;
-    const sessionId = c.get('session')?.id ?? null;
+    const session = c.get('session');
+    const sessionId = session?.id ?? null;
     const accessExpiresAt = c.get('accessExpiresAt');
     const requested = Number(c.req.header('last-event-id') ?? c.req.query('after'));
     // Beyond the log (stale, made up) would hide changes: clamp. Absent: from now on.
@@ -87,8 +88,8 @@ export function eventRoutes(deps: Deps) {
       const beat = setInterval(() => {
         if (!ended) void stream.write(': beat\n\n').catch(() => close(1006, 'write failed'));
       }, deps.config.pingIntervalMs);
-      const stopWatching = sessionId
-        ? watchSessionExpiry(deps.db, policy, sessionId, () => close(CLOSE_SIGNED_OUT, 'session expired'))
+      const stopWatching = session
+        ? watchSessionExpiry(deps.db, policy, session, () => close(CLOSE_SIGNED_OUT, 'session expired'))
         : () => {};
       // An access token is good for minutes: the stream ends with it; reconnect with a fresh one.
       const tokenTimer = accessExpiresAt

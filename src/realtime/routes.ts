@@ -4,6 +4,7 @@ import type { WSContext } from 'hono/ws';
 import { requireUser, sameOriginSockets } from '../auth/middleware.js';
 import { sessionPolicy } from '../auth/sessions.js';
 import type { AppEnv, Deps } from '../context.js';
+import type { Session } from '../auth/sessions.js';
 import { loadRoom } from '../rooms/middleware.js';
 import { CLOSE_SIGNED_OUT } from './hub.js';
 import type { RoomListener } from './listener.js';
@@ -35,9 +36,9 @@ export function liveRoutes(deps: Deps) {
   const policy = sessionPolicy(deps.config);
 
   /** Ends the socket with 4001 (htmx does not reconnect; the page says "signed out") when the session expires. */
-  function untilSessionEnds(sessionId: string | null, ws: WSContext): () => void {
-    if (!sessionId) return () => {};
-    return watchSessionExpiry(deps.db, policy, sessionId, () => ws.close(CLOSE_SIGNED_OUT, 'session expired'));
+  function untilSessionEnds(session: Session | null, ws: WSContext): () => void {
+    if (!session) return () => {};
+    return watchSessionExpiry(deps.db, policy, session, () => ws.close(CLOSE_SIGNED_OUT, 'session expired'));
   }
 
   return new Hono<AppEnv>()
@@ -50,7 +51,7 @@ export function liveRoutes(deps: Deps) {
         return {
           onOpen(_event, ws) {
             socket = { sessionId: c.get('session')?.id ?? null, send: sender(ws), close: (code, reason) => ws.close(code, reason) };
-            stopWatching = untilSessionEnds(socket.sessionId, ws);
+            stopWatching = untilSessionEnds(c.get('session'), ws);
             lobby.add(socket);
           },
           onClose() {
@@ -80,7 +81,7 @@ export function liveRoutes(deps: Deps) {
               send: sender(ws),
               close: (code, reason) => ws.close(code, reason),
             });
-            stopWatching = untilSessionEnds(socket.sessionId, ws);
+            stopWatching = untilSessionEnds(c.get('session'), ws);
             hub.join(room.id, room.slug, socket).catch((error) => {
               deps.log.error({ err: error, room: room.slug }, 'could not join a socket to its room');
               ws.close(1011, 'join failed');
