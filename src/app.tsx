@@ -13,6 +13,7 @@ import { securityHeaders } from './http/security.js';
 import { canonicalSlash } from './http/slashes.js';
 import { messageRoutes } from './messages/routes.js';
 import { eventRoutes } from './realtime/event-stream.js';
+import { legacySocketRoutes } from './realtime/legacy-socket.js';
 import { liveRoutes } from './realtime/routes.js';
 import { loadRoom } from './rooms/middleware.js';
 import { roomRoutes } from './rooms/routes.js';
@@ -42,6 +43,7 @@ export function createApp(deps: Deps) {
 
   app.route('/', authRoutes(deps));
   app.route('/api', apiAuthRoutes(deps));
+  app.route('/ws', legacySocketRoutes(deps));
   app.use('/lobby/*', requireUser);
   app.route('/lobby', liveRoutes(deps));
   app.route('/lobby', eventRoutes(deps));

@@ -16,7 +16,7 @@ import { watchSessionExpiry } from './session-watch.js';
 // htmx reconnects and the page catches up from the database, while everyone else is unaffected.
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
-function sender(ws: WSContext) {
+export function sender(ws: WSContext) {
   return (frame: string) => {
     // A socket closing under us just misses the frame; it catches up from the database on reconnect.
     if (ws.readyState !== 1) return;

@@ -1,0 +1,144 @@
+import { upgradeWebSocket } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { WSContext } from 'hono/ws';
+import { z } from 'zod';
+import { accessTokenHolder } from '../auth/api-tokens.js';
+import type { AppEnv, Deps } from '../context.js';
+import type { User } from '../db/schema.js';
+import { problem } from '../http/problem.js';
+import { broadcastChange } from '../messages/broadcasts.js';
+import { appendMessage, historyPage, type MessageView } from '../messages/queries.js';
+import { bodySchema, PAGE_SIZE } from '../messages/validation.js';
+import { findRoomBySlug } from '../rooms/queries.js';
+import { CLOSE_SIGNED_OUT } from './hub.js';
+import type { Change, RoomListener, RoomNotice } from './listener.js';
+import { sender } from './routes.js';
+
+/**
+ * The old app's socket, unchanged on the wire: GET /ws/chat/<room>/?token=<access>. Every frame the
+ * server sends has exactly the keys message_type, message, firstname, username and timestamp:
+ * `old_data` (recent history, right after connect, to this socket only; `message` is the list),
+ * `chat` (every new message, the sender's own included), `joined_chat` (join and leave notices;
+ * `message` is the sentence to show) and `error` (a frame we could not take; the socket stays
+ * usable). The client sends {"type":"new_message","message":"…"}. Messages sent this way are the
+ * room's ordinary messages, with the same guarantees; edits and deletes are not part of this
+ * protocol. The access token is checked at the handshake (no Origin check: the old client runs on
+ * another origin and carries no ambient credential), and the socket closes (4001) when it expires.
+ */
+export interface LegacyFrame {
+  message_type: 'old_data' | 'chat' | 'joined_chat' | 'error';
+  message: string | LegacyItem[];
+  firstname: string;
+  username: string;
+  timestamp: string;
+}
+
+export interface LegacyItem {
+  message: string;
+  firstname: string;
+  username: string;
+  timestamp: string;
+}
+
+const incomingSchema = z.object({ type: z.literal('new_message'), message: bodySchema });
+
+const item = (message: MessageView): LegacyItem => ({
+  message: message.body,
+  firstname: message.author.firstName,
+  username: message.author.username,
+  timestamp: message.createdAt.toISOString(),
+});
+
+export function legacySocketRoutes(deps: Deps) {
+  const { db, realtime, log, secret } = deps;
+
+  return new Hono<AppEnv>().get(
+    '/chat/:room',
+    async (c, next) => {
+      const token = c.req.query('token');
+      const holder = token ? await accessTokenHolder(db, token, secret) : null;
+      if (!holder) return problem(c, 401, 'Connect with ?token=<access token> (from POST /api/token/).');
+      const room = await findRoomBySlug(db, c.req.param('room') ?? '');
+      if (!room) return problem(c, 404, 'There is no such room.');
+      c.set('user', holder.user);
+      c.set('accessExpiresAt', holder.expiresAt);
+      c.set('room', room);
+      await next();
+    },
+    upgradeWebSocket((c) => {
+      const room = c.get('room');
+      const user = c.get('user')!;
+      const expiresAt = c.get('accessExpiresAt')!;
+      let listener: RoomListener | undefined;
+      let expiry: NodeJS.Timeout | undefined;
+      // Through the same bound as the pages' sockets: a reader far behind is closed (1013).
+      const frame = (ws: WSContext, value: LegacyFrame) => sender(ws)(JSON.stringify(value));
+      const error = (ws: WSContext, message: string) =>
+        frame(ws, { message_type: 'error', message, firstname: user.firstName, username: user.username, timestamp: new Date().toISOString() });
+
+      return {
+        async onOpen(_event, ws) {
+          expiry = setTimeout(() => ws.close(CLOSE_SIGNED_OUT, 'access token expired'), Math.max(0, expiresAt.getTime() - Date.now()));
+          // History first (to this socket only), then live from the room's last seq as read with it.
+          const lastSeq = (await findRoomBySlug(db, room.slug))?.lastSeq ?? room.lastSeq;
+          const { messages } = await historyPage(db, room.id, PAGE_SIZE);
+          const shown = messages.filter((message) => message.deletedAt === null && message.seq <= lastSeq);
+          frame(ws, { message_type: 'old_data', message: shown.map(item), firstname: user.firstName, username: user.username, timestamp: new Date().toISOString() });
+          listener = legacyListener(user, lastSeq, (value) => frame(ws, value), (code, reason) => ws.close(code, reason));
+          realtime.hub.join(room.id, room.slug, listener).catch((joinError) => {
+            log.error({ err: joinError, room: room.slug }, 'could not join an old-protocol socket to its room');
+            ws.close(1011, 'join failed');
+          });
+        },
+        async onMessage(event, ws) {
+          let input: unknown;
+          try {
+            input = JSON.parse(String(event.data));
+          } catch {
+            return error(ws, 'That frame is not JSON. Send {"type":"new_message","message":"…"}.');
+          }
+          const parsed = incomingSchema.safeParse(input);
+          if (!parsed.success) {
+            const issue = parsed.error.issues[0]!;
+            return error(ws, issue.path[0] === 'message' ? issue.message : 'Unknown frame. Send {"type":"new_message","message":"…"}.');
+          }
+          try {
+            const { seq } = await appendMessage(db, { roomId: room.id, authorId: user.id, body: parsed.data.message, clientId: null });
+            broadcastChange(realtime, log, room.id, seq);
+          } catch (sendError) {
+            log.warn({ err: sendError, room: room.slug }, 'an old-protocol message could not be stored');
+            error(ws, 'The message could not be stored; please send it again.');
+          }
+        },
+        onClose() {
+          clearTimeout(expiry);
+          if (listener) realtime.hub.leave(room.id, listener);
+        },
+      };
+    }),
+  );
+}
+
+/** The room as the old protocol tells it: new messages and join/leave sentences, nothing else. */
+function legacyListener(user: User, after: number, send: (frame: LegacyFrame) => void, close: (code: number, reason: string) => void): RoomListener {
+  return {
+    user,
+    sessionId: null,
+    lastSeq: after,
+    catchUp: 'stream',
+    changes(changes: Change[]) {
+      for (const { message } of changes) {
+        // Only creations: the old protocol knows nothing of edits and deletes.
+        if (message.updatedSeq !== message.seq || message.deletedAt !== null) continue;
+        send({ message_type: 'chat', ...item(message) });
+      }
+    },
+    people() {},
+    notice(notice: RoomNotice) {
+      const sentence = `${notice.firstName} ${notice.kind === 'joined' ? 'joined' : 'left'} the chat`;
+      send({ message_type: 'joined_chat', message: sentence, firstname: notice.firstName, username: notice.username, timestamp: notice.at.toISOString() });
+    },
+    reload() {},
+    close,
+  };
+}
