@@ -12,6 +12,7 @@ import { problem } from './http/problem.js';
 import { securityHeaders } from './http/security.js';
 import { canonicalSlash } from './http/slashes.js';
 import { messageRoutes } from './messages/routes.js';
+import { transcript } from './messages/transcript.js';
 import { eventRoutes } from './realtime/event-stream.js';
 import { legacySocketRoutes } from './realtime/legacy-socket.js';
 import { liveRoutes } from './realtime/routes.js';
@@ -47,6 +48,7 @@ export function createApp(deps: Deps) {
   app.use('/lobby/*', requireUser);
   app.route('/lobby', liveRoutes(deps));
   app.route('/lobby', eventRoutes(deps));
+  app.get('/lobby/:room/messages.txt', loadRoom(deps), (c) => transcript(c, deps, c.req.path));
   app.use('/lobby/:room/messages/*', loadRoom(deps));
   app.route('/lobby/:room/messages', messageRoutes(deps));
   app.route('/lobby', roomRoutes(deps));

@@ -37,11 +37,12 @@ export function authenticate({ db, config, secret }: Deps): MiddlewareHandler<Ap
   });
 }
 
-/** Pages send people to the sign-in page; API clients and socket handshakes get a 401. */
+/** Pages send people to the sign-in page; API clients, terminals and socket handshakes get a 401. */
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   if (c.get('user')) return next();
-  const stream = c.req.header('accept')?.includes('text/event-stream');
-  if (wantsJson(c) || bearerToken(c) || c.req.header('upgrade') || stream) return problem(c, 401, 'Sign in first: send a valid access token.');
+  const accept = c.req.header('accept') ?? '';
+  const machine = wantsJson(c) || bearerToken(c) || c.req.header('upgrade') || /text\/(event-stream|plain)/.test(accept) || c.req.path.endsWith('.txt');
+  if (machine) return problem(c, 401, 'Sign in first: send a valid access token.');
   return c.redirect('/', 303);
 });
 

@@ -12,6 +12,7 @@ import { wantsJson } from '../http/negotiate.js';
 import { problem } from '../http/problem.js';
 import { showRoom } from '../rooms/page.js';
 import { broadcastChange } from './broadcasts.js';
+import { transcript, wantsText } from './transcript.js';
 import { appendMessage, changeMessage, findMessage, historyPage, publicMessage } from './queries.js';
 import { editSchema, historySchema, PAGE_SIZE, sendSchema } from './validation.js';
 
@@ -28,6 +29,7 @@ export function messageRoutes(deps: Deps) {
 
   return new Hono<AppEnv>()
     .get('/', async (c) => {
+      if (wantsText(c)) return transcript(c, deps, `/lobby/${c.get('room').slug}/messages.txt`);
       const room = c.get('room');
       const query = historySchema.safeParse(c.req.query());
       if (!query.success) return problem(c, 400, query.error.issues[0]!.message);
