@@ -5,9 +5,12 @@ import { SignUpPage } from '../../views/auth/SignUpPage.js';
 import type { AppEnv, Deps } from '../context.js';
 import type { User } from '../db/schema.js';
 import { formFields } from '../http/forms.js';
+import { wantsJson } from '../http/negotiate.js';
+import { problem } from '../http/problem.js';
 import { authenticate, createGuest, signUp } from './accounts.js';
 import { clearSessionCookie, writeSessionCookie } from './cookie.js';
-import { randomIcon } from './icons.js';
+import { ICONS, randomIcon } from './icons.js';
+import { publicUser } from './users.js';
 import { createSession, invalidateSession, sessionPolicy } from './sessions.js';
 import { fieldErrors, loginSchema, signupSchema } from './validation.js';
 
@@ -21,51 +24,93 @@ export function authRoutes(deps: Deps) {
     await deps.realtime.endSessions([sessionId]);
   }
 
-  /** A new session at every sign-in; any session the browser held before is ended, never adopted. */
-  async function signIn(c: Context<AppEnv>, user: User) {
+  /**
+   * A new session at every sign-in; any session the browser held before is ended, never adopted.
+   * Browsers go on to the lobby; JSON clients get the user (and the session cookie).
+   */
+  async function signIn(c: Context<AppEnv>, user: User, status: 200 | 201 = 200) {
     const previous = c.get('session');
     if (previous) await endSession(previous.id);
     const { token, session } = await createSession(db, user.id, policy);
     writeSessionCookie(c, config, token, session.expiresAt);
+    if (wantsJson(c)) return c.json({ user: publicUser(user) }, status);
     return c.redirect('/lobby/', 303);
   }
 
+  /** Every account URL answers JSON too (Accept: application/json), so it varies by Accept. */
+  const negotiated = <T,>(c: Context<AppEnv>, handle: () => T) => {
+    c.header('Vary', 'Accept');
+    return handle();
+  };
+  const signUpRules = {
+    fields: {
+      username: '3 to 32 letters, digits or underscores; not taken in any letter case',
+      first_name: 'required, up to 50 characters',
+      last_name: 'optional, up to 50 characters',
+      password: '8 to 256 characters, not a common password, not the username',
+      icon: `one of the icons listed`,
+    },
+    icons: ICONS,
+  };
+
   return new Hono<AppEnv>()
-    .get('/', (c) => (c.get('user') ? c.redirect('/lobby/', 303) : c.html(<SignInPage />)))
-    .post('/login', async (c) => {
-      const form = await formFields(c);
-      const parsed = loginSchema.safeParse(form);
-      if (!parsed.success) {
-        return c.html(<SignInPage username={form.username} errors={fieldErrors(parsed.error)} />, 422);
-      }
-      const user = await authenticate(db, parsed.data.username, parsed.data.password);
-      if (!user) {
-        const errors = { form: 'That username and password do not match. Check both and try again.' };
-        return c.html(<SignInPage username={form.username} errors={errors} />, 401);
-      }
-      return signIn(c, user);
-    })
-    .post('/logout', async (c) => {
-      const session = c.get('session');
-      if (session) await endSession(session.id);
-      clearSessionCookie(c, config);
-      return c.redirect('/', 303);
-    })
-    .get('/signup', (c) =>
-      c.get('user') ? c.redirect('/lobby/', 303) : c.html(<SignUpPage values={{ icon: randomIcon() }} />),
+    .get('/', (c) =>
+      negotiated(c, () => {
+        const user = c.get('user');
+        if (wantsJson(c)) return c.json({ user: user ? publicUser(user) : null });
+        return user ? c.redirect('/lobby/', 303) : c.html(<SignInPage />);
+      }),
     )
-    .post('/signup', async (c) => {
-      const form = await formFields(c);
-      const parsed = signupSchema.safeParse(form);
-      if (!parsed.success) {
-        return c.html(<SignUpPage values={form} errors={fieldErrors(parsed.error)} />, 422);
-      }
-      const result = await signUp(db, parsed.data);
-      if ('taken' in result) {
-        const errors = { username: `The username ${parsed.data.username} is taken; choose another.` };
-        return c.html(<SignUpPage values={form} errors={errors} />, 409);
-      }
-      return signIn(c, result.user);
-    })
-    .post('/guest', async (c) => signIn(c, await createGuest(db)));
+    .post('/login', async (c) =>
+      negotiated(c, async () => {
+        const form = await formFields(c);
+        const parsed = loginSchema.safeParse(form);
+        if (!parsed.success) {
+          const errors = fieldErrors(parsed.error);
+          if (wantsJson(c)) return problem(c, 422, 'Some fields need attention.', errors);
+          return c.html(<SignInPage username={form.username} errors={errors} />, 422);
+        }
+        const user = await authenticate(db, parsed.data.username, parsed.data.password);
+        if (!user) {
+          const message = 'That username and password do not match. Check both and try again.';
+          if (wantsJson(c)) return problem(c, 401, message);
+          return c.html(<SignInPage username={form.username} errors={{ form: message }} />, 401);
+        }
+        return signIn(c, user);
+      }),
+    )
+    .post('/logout', async (c) =>
+      negotiated(c, async () => {
+        const session = c.get('session');
+        if (session) await endSession(session.id);
+        clearSessionCookie(c, config);
+        if (wantsJson(c)) return c.json({ signed_out: true });
+        return c.redirect('/', 303);
+      }),
+    )
+    .get('/signup', (c) =>
+      negotiated(c, () => {
+        if (wantsJson(c)) return c.json(signUpRules);
+        return c.get('user') ? c.redirect('/lobby/', 303) : c.html(<SignUpPage values={{ icon: randomIcon() }} />);
+      }),
+    )
+    .post('/signup', async (c) =>
+      negotiated(c, async () => {
+        const form = await formFields(c);
+        const parsed = signupSchema.safeParse(form);
+        if (!parsed.success) {
+          const errors = fieldErrors(parsed.error);
+          if (wantsJson(c)) return problem(c, 422, 'Some fields need attention.', errors);
+          return c.html(<SignUpPage values={form} errors={errors} />, 422);
+        }
+        const result = await signUp(db, parsed.data);
+        if ('taken' in result) {
+          const errors = { username: `The username ${parsed.data.username} is taken; choose another.` };
+          if (wantsJson(c)) return problem(c, 409, 'That username is taken.', errors);
+          return c.html(<SignUpPage values={form} errors={errors} />, 409);
+        }
+        return signIn(c, result.user, 201);
+      }),
+    )
+    .post('/guest', async (c) => negotiated(c, async () => signIn(c, await createGuest(db), 201)));
 }
