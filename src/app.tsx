@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { apiAuthRoutes } from './auth/api.js';
 import { authenticate, requireUser, sameOriginWrites } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
@@ -43,6 +44,9 @@ export function createApp(deps: Deps) {
   app.use(authenticate(deps));
 
   app.route('/', authRoutes(deps));
+  // The old app's client calls the API from its own origin. These calls carry no cookie (tokens
+  // only), so any origin may make them; credentials are never allowed cross-origin.
+  app.use('/api/*', cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 600 }));
   app.route('/api', apiAuthRoutes(deps));
   app.route('/ws', legacySocketRoutes(deps));
   app.use('/lobby/*', requireUser);

@@ -123,3 +123,24 @@ describe('POST /api/token/ and /api/token/refresh/', () => {
     expect((await post('/api/token/refresh/', 'refresh=x', { 'content-type': 'text/plain' })).status).toBe(415);
   });
 });
+
+describe('the API from the old client’s own origin', () => {
+  it('answers the browser’s preflight and the call itself for any origin, never with credentials', async () => {
+    const preflight = await t.app.request('/api/token/', {
+      method: 'OPTIONS',
+      headers: { origin: OLD_CLIENT.origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+    const tokens = await post('/api/token/', { username: 'nobody_here', password: 'whatever it is' });
+    expect(tokens.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('gives pages and the rest no CORS headers at all (no reflection)', async () => {
+    const lobby = await t.app.request('/lobby/', { headers: { origin: 'http://evil.example', accept: 'application/json' } });
+    expect(lobby.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
