@@ -17,15 +17,14 @@ export function authenticate({ db, config, secret }: Deps): MiddlewareHandler<Ap
     c.set('session', null);
     c.set('accessExpiresAt', null);
     const token = readSessionCookie(c, config);
-    if (token) {
-      const result = await validateSessionToken(db, token, policy);
-      if (!result) clearSessionCookie(c, config);
-      else {
-        c.set('user', result.user);
-        c.set('session', result.session);
-        if (result.extended) writeSessionCookie(c, config, token, result.session.expiresAt);
-      }
+    const result = token ? await validateSessionToken(db, token, policy) : null;
+    if (token && !result) clearSessionCookie(c, config);
+    if (result) {
+      c.set('user', result.user);
+      c.set('session', result.session);
+      if (result.extended) writeSessionCookie(c, config, token!, result.session.expiresAt);
     } else {
+      // No session (or a stale cookie beside it): a bearer access token speaks for the client.
       const access = bearerToken(c);
       const holder = access ? await accessTokenHolder(db, access, secret) : null;
       if (holder) {
@@ -41,7 +40,7 @@ export function authenticate({ db, config, secret }: Deps): MiddlewareHandler<Ap
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   if (c.get('user')) return next();
   const accept = c.req.header('accept') ?? '';
-  const machine = wantsJson(c) || bearerToken(c) || c.req.header('upgrade') || /text\/(event-stream|plain)/.test(accept) || c.req.path.endsWith('.txt');
+  const machine = wantsJson(c) || bearerToken(c) || c.req.header('upgrade') || /text\/(event-stream|plain)/.test(accept) || /\.txt$|\/events$/.test(c.req.path);
   if (machine) return problem(c, 401, 'Sign in first: send a valid access token.');
   return c.redirect('/', 303);
 });

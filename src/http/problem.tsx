@@ -14,5 +14,10 @@ export function problem(c: Context<AppEnv>, status: ContentfulStatusCode, error:
   if (wantsJson(c)) {
     return c.json({ error, detail: error, ...(fields ? { fields } : {}) }, status);
   }
+  // Terminals and stream readers (curl, EventSource) get the sentence, not a page.
+  const accept = c.req.header('accept') ?? '';
+  if (!accept.includes('text/html') && (/text\/(plain|event-stream)/.test(accept) || /\.txt$|\/events$/.test(c.req.path))) {
+    return c.text(`${error}\n`, status);
+  }
   return c.html(<ErrorPage status={status} message={error} user={c.get('user')} />, status);
 }

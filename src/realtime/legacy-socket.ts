@@ -126,10 +126,11 @@ function legacyListener(user: User, after: number, send: (frame: LegacyFrame) =>
     sessionId: null,
     lastSeq: after,
     catchUp: 'stream',
-    changes(changes: Change[]) {
+    changes(changes: Change[], after: number) {
       for (const { message } of changes) {
-        // Only creations: the old protocol knows nothing of edits and deletes.
-        if (message.updatedSeq !== message.seq || message.deletedAt !== null) continue;
+        // Only messages new to this socket (perhaps already edited: as they are now); the old
+        // protocol knows nothing of edits and deletes of what it has shown.
+        if (message.seq <= after || message.deletedAt !== null) continue;
         send({ message_type: 'chat', ...item(message) });
       }
     },

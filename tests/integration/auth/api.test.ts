@@ -139,6 +139,14 @@ describe('the API from the old client’s own origin', () => {
     expect(tokens.headers.get('access-control-allow-origin')).toBe('*');
   });
 
+  it('takes the bearer token even beside a stale session cookie', async () => {
+    const { access } = await tokensFor('api_stale_cookie');
+    const response = await t.app.request('/lobby/', {
+      headers: { authorization: `Bearer ${access}`, accept: 'application/json', cookie: 'hubbub_session=long-gone-session-token' },
+    });
+    expect(response.status).toBe(200);
+  });
+
   it('gives pages and the rest no CORS headers at all (no reflection)', async () => {
     const lobby = await t.app.request('/lobby/', { headers: { origin: 'http://evil.example', accept: 'application/json' } });
     expect(lobby.headers.get('access-control-allow-origin')).toBeNull();

@@ -124,6 +124,11 @@ describe('the event stream of a room', () => {
   it('refuses a reader who is not signed in with 401, and an unknown room with 404', async () => {
     const anonymous = await fetch(`${url}/lobby/game/events/`, { headers: { accept: 'text/event-stream' }, redirect: 'manual' });
     expect(anonymous.status).toBe(401);
+    // Plain `curl -N` sends no Accept: still a 401 with a sentence, not a sign-in page.
+    const bare = await fetch(`${url}/lobby/game/events/`, { redirect: 'manual' });
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await bare.text()).toBe('Sign in first: send a valid access token.\n');
     const unknown = await fetch(`${url}/lobby/no-such-room/events/`, { headers: { accept: 'text/event-stream', cookie: ada.cookie } });
     expect(unknown.status).toBe(404);
   });
