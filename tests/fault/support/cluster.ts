@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, spawnServer, waitForHealthy } from '../../support/process.js';
 import { onExit, recordPid } from './services.js';
@@ -54,6 +55,8 @@ interface Slot {
 }
 
 const START_TIMEOUT_MS = 60_000;
+// USER_HZ: the unit of /proc/<pid>/stat's times; 100 on Linux.
+const CLOCK_TICKS = 100;
 const MAX_CRASH_RESTARTS = 5;
 
 /**
@@ -132,6 +135,22 @@ export class Cluster {
   async restart(i: number): Promise<void> {
     if (this.isUp(i)) throw new Error(`instance ${i} is still running`);
     await this.launch(i);
+  }
+
+  /**
+   * CPU time (user + system, in seconds) instance i's current process has used so far, from
+   * /proc; null when it is down or /proc cannot tell.
+   */
+  cpuSeconds(i: number): number | null {
+    const pid = this.slot(i).process?.pid;
+    if (!pid || !this.isUp(i)) return null;
+    try {
+      // The command name (in parentheses) may hold spaces: the fields are counted after it.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    } catch {
+      return null;
+    }
   }
 
   /** Restarts every instance that is down, so a scenario starts on a whole, healthy cluster. */

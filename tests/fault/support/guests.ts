@@ -85,3 +85,11 @@ export async function historyBefore(baseUrl: string, guest: Guest, slug: string,
   const body = (await response.json()) as { messages: HistoryMessage[]; has_older: boolean; next_before: number | null };
   return { messages: body.messages, hasOlder: body.has_older };
 }
+
+/** The signed-in user's username, as the page header shows it (`@name`, without the @). */
+export async function whoAmI(baseUrl: string, guest: Guest): Promise<string> {
+  const response = await fetch(`${baseUrl}/lobby/`, { headers: { cookie: guest.cookie, accept: 'text/html' } });
+  const name = (await response.text()).match(/class="whoami-name" title="@([^"]+)"/)?.[1];
+  if (response.status !== 200 || !name) throw new Error(`could not tell who is signed in: ${response.status}`);
+  return name;
+}

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { itemSeqs } from '../../support/socket.js';
 import { type Guest, historyBefore, roomPage } from './guests.js';
 import type { AckBoard } from './senders.js';
-import { now, sleep, waitUntil } from './util.js';
+import { maxOf, now, sleep, waitUntil } from './util.js';
 
 /** The close codes the page reconnects on: htmx's own list plus live.js's 4003 (silent) and 4004 (gap). */
 export const RECONNECT_CODES = new Set([1001, 1005, 1006, 1011, 1012, 1013, 1014, 4003, 4004]);
@@ -13,11 +13,16 @@ export const CLOSE_RELOAD = 4002;
 export const CLOSE_SILENT = 4003;
 export const CLOSE_GAP = 4004;
 
-/** One reconnect: what closed the socket, when a new one opened, and when the member had caught up. */
+/**
+ * One reconnect: what closed the socket, when a new one opened, and when the member had caught up.
+ * A socket that opens and closes again before the member caught up belongs to the same reconnect.
+ */
 export interface Reconnect {
   /** The close code that started it (4003/4004 when the member itself closed: silence, a gap). */
   code: number;
   closedAt: number;
+  /** Sockets that closed before the member caught up (1 + those that opened and closed again). */
+  closes: number;
   /** Connection attempts that failed (refused, handshake error or timeout) before one opened. */
   failedAttempts: number;
   openedAt: number | null;
@@ -94,6 +99,9 @@ export class Member {
   readonly closeCodes: number[] = [];
   /** The last few failed connection attempts, for diagnostics. */
   readonly failures: string[] = [];
+  /** Frames and bytes received over all sockets (presence lists included). */
+  framesReceived = 0;
+  bytesReceived = 0;
   /** Frames whose cursor was lower than the member's cursor. */
   cursorRegressions = 0;
   /** Frames dropped because they followed a change the member never got (then 4004). */
@@ -132,8 +140,18 @@ export class Member {
     return this.options.name;
   }
 
+  get guest(): Guest {
+    return this.options.guest;
+  }
+
   get connected(): boolean {
     return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Connected, and caught up since its last reconnect (if any): nothing of its own is pending. */
+  get settled(): boolean {
+    const last = this.reconnects[this.reconnects.length - 1];
+    return this.connected && (last === undefined || last.caughtUpAt !== null);
   }
 
   /**
@@ -238,8 +256,22 @@ export class Member {
     return (this.ws as unknown as { _socket?: Socket } | null)?._socket ?? null;
   }
 
+  /**
+   * The reconnect this close belongs to: a socket that closes again before the member caught up
+   * (e.g. a 4002 right after reopening far behind) continues the same recovery, counted from the
+   * first close; otherwise a new one.
+   */
+  private recoveryFor(code: number): Reconnect {
+    const last = this.reconnects[this.reconnects.length - 1];
+    if (last && last.openedAt !== null && last.caughtUpAt === null) {
+      last.closes++;
+      return last;
+    }
+    return this.newReconnect(code);
+  }
+
   private newReconnect(code: number): Reconnect {
-    const record: Reconnect = { code, closedAt: now(), failedAttempts: 0, openedAt: null, instance: null, target: null, caughtUpAt: null, linkUpAt: null };
+    const record: Reconnect = { code, closedAt: now(), closes: 1, failedAttempts: 0, openedAt: null, instance: null, target: null, caughtUpAt: null, linkUpAt: null };
     this.reconnects.push(record);
     return record;
   }
@@ -286,6 +318,8 @@ export class Member {
   private onFrame(ws: WebSocket, frame: string): void {
     const at = now();
     this.lastHeard = at;
+    this.framesReceived++;
+    this.bytesReceived += frame.length;
     const cursor = frameCursor(frame);
     if (cursor?.after != null && cursor.after > this.cursor) {
       // live.js: this frame follows a change the page never got; drop it and reconnect.
@@ -345,10 +379,10 @@ export class Member {
     this.closeCodes.push(code);
     if (this.stopped) return;
     if (code === CLOSE_RELOAD) {
-      void this.reload(this.newReconnect(code));
+      void this.reload(this.recoveryFor(code));
     } else if (RECONNECT_CODES.has(code)) {
       // 1012: this instance is going away, so go elsewhere; otherwise try the same one first.
-      this.scheduleRound(this.newReconnect(code), code === CLOSE_RESTARTING ? this.instance + 1 : this.instance);
+      this.scheduleRound(this.recoveryFor(code), code === CLOSE_RESTARTING ? this.instance + 1 : this.instance);
     } else {
       this.ended = code === CLOSE_SIGNED_OUT ? 'signed out (4001)' : `closed with ${code}, which the page does not reconnect on`;
     }
@@ -410,7 +444,7 @@ export class Member {
         const missed = shown.filter((message) => message.seq > old).sort((a, b) => a.seq - b.seq);
         for (const message of missed) this.receive(message.seq, at, -1);
         // The page's cursor, or the newest change it shows if that is newer (read after the room).
-        this.cursor = Math.max(page.lastSeq, ...missed.map((message) => message.updated_seq));
+        this.cursor = Math.max(page.lastSeq, maxOf(missed.map((message) => message.updated_seq)) ?? 0);
         this.checkCaughtUp();
         break;
       } catch (error) {

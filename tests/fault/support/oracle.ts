@@ -1,7 +1,7 @@
 import postgres from 'postgres';
-import type { Member } from './members.js';
+import { type Member, recoveryMs } from './members.js';
 import type { SentMessage } from './senders.js';
-import { now, percentile, sleep } from './util.js';
+import { maxOf, now, percentile, sleep } from './util.js';
 
 /**
  * The oracle: once traffic has stopped, compares what every member received with what the database
@@ -41,7 +41,10 @@ export interface Observations {
   reconnects: number;
   /** Reconnects whose member never caught up with the acknowledged seq it reopened at. */
   unrecovered: number;
-  /** Close of the old socket to the cursor reaching the senders' acked max at reopening. */
+  /**
+   * Close of the old socket (or the member's own network coming back, if later) to the cursor
+   * reaching the senders' acked max at reopening.
+   */
   recoveryMaxMs: number | null;
   recoveryP50Ms: number | null;
   /** First send of a message to its first arrival at a member, over every member and message. */
@@ -158,7 +161,7 @@ function slowest(acked: SentMessage[]) {
 /** Reconnect recovery times, delivery lags and what the members saw close their sockets. */
 function recovery(members: Member[], messages: SentMessage[]) {
   const reconnects = members.flatMap((member) => member.reconnects);
-  const recoveries = reconnects.filter((r) => r.caughtUpAt !== null).map((r) => r.caughtUpAt! - r.closedAt);
+  const recoveries = reconnects.map(recoveryMs).filter((ms): ms is number => ms !== null);
   const acked = messages.filter((m) => m.seq !== null);
   const sentAt = new Map(acked.map((m) => [m.seq!, m.sentAt]));
   const ackLatencies = acked.map((m) => m.ackedAt! - m.sentAt);
@@ -180,11 +183,11 @@ function recovery(members: Member[], messages: SentMessage[]) {
   return {
     reconnects: reconnects.length,
     unrecovered: reconnects.length - recoveries.length,
-    recoveryMaxMs: round(recoveries.length ? Math.max(...recoveries) : null),
+    recoveryMaxMs: round(maxOf(recoveries)),
     recoveryP50Ms: round(percentile(recoveries, 50)),
-    deliveryLagMaxMs: round(lags.length ? Math.max(...lags) : null),
+    deliveryLagMaxMs: round(maxOf(lags)),
     deliveryLagP99Ms: round(percentile(lags, 99)),
-    ackLatencyMaxMs: round(ackLatencies.length ? Math.max(...ackLatencies) : null),
+    ackLatencyMaxMs: round(maxOf(ackLatencies)),
     ackLatencyP99Ms: round(percentile(ackLatencies, 99)),
     slowestSend: slowest(acked),
     deliveryLagMaxMsByInstance: byInstance,

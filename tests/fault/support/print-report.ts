@@ -4,7 +4,7 @@
  * By default the latest run of each scenario; --all prints every line of the report. With --check it
  * exits 1 when a scenario shown broke a delivery guarantee.
  */
-import { REPORT_FILE, readReports, type ScenarioReport } from './report.js';
+import { figuresText, REPORT_FILE, readReports, type ScenarioReport } from './report.js';
 
 const args = process.argv.slice(2);
 const all = args.includes('--all');
@@ -59,6 +59,10 @@ const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widt
 console.log(line(columns.map(([title]) => title)));
 console.log(widths.map((width) => '-'.repeat(width)).join('  '));
 for (const row of cells) console.log(line(row));
+
+const measured = shown.filter((report) => report.figures && Object.keys(report.figures).length > 0);
+if (measured.length > 0) console.log('');
+for (const report of measured) console.log(`${report.file} › ${report.scenario}: ${figuresText(report.figures!)}`);
 
 const failed = shown.filter((report) => report.problems.length > 0);
 for (const report of failed) console.log(`\n${report.file} › ${report.scenario}: ${report.problems.join('; ')}`);

@@ -50,6 +50,8 @@ export interface SenderOptions {
   offsetMs?: number;
   /** Per request; a request that takes longer is treated as a network error and retried. */
   requestTimeoutMs?: number;
+  /** Characters of filler appended to every body (larger messages, larger frames). */
+  bodyPadding?: number;
 }
 
 const MIN_BACKOFF_MS = 100;
@@ -83,7 +85,7 @@ export class Sender {
     const tick = () => {
       if (!this.running) return;
       // Late timers send every message that is due: the schedule never waits on the server.
-      while (origin + k * period <= now()) this.launch(k++);
+      while (origin + k * period <= now()) void this.launch(k++);
       this.timer = setTimeout(tick, Math.max(0, origin + k * period - now()));
     };
     this.timer = setTimeout(tick, Math.max(0, offsetMs));
@@ -105,11 +107,24 @@ export class Sender {
     this.abandoned = true;
   }
 
-  private launch(k: number): void {
+  /**
+   * Closed loop: `count` messages one after another, each sent once the previous one was answered
+   * (acknowledged or refused), as fast as the server answers.
+   */
+  async burst(count: number): Promise<void> {
+    for (let i = 0; i < count && !this.abandoned; i++) await this.launch(this.messages.length);
+  }
+
+  /** `count` messages sent at once (each retried until stored); answers once all were answered. */
+  async sendNow(count: number): Promise<void> {
+    await Promise.all(Array.from({ length: count }, () => this.launch(this.messages.length)));
+  }
+
+  private launch(k: number): Promise<void> {
     const clientId = randomUUID();
     const message: SentMessage = {
       clientId,
-      body: `${this.options.name} #${k} ${clientId.slice(0, 8)}`,
+      body: `${this.options.name} #${k} ${clientId.slice(0, 8)}${this.options.bodyPadding ? ` ${'x'.repeat(this.options.bodyPadding)}` : ''}`,
       sentAt: now(),
       ackedAt: null,
       seq: null,
@@ -121,6 +136,7 @@ export class Sender {
     this.messages.push(message);
     const delivery = this.deliver(message).finally(() => this.inFlight.delete(delivery));
     this.inFlight.add(delivery);
+    return delivery;
   }
 
   private async deliver(message: SentMessage): Promise<void> {

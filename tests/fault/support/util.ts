@@ -13,6 +13,13 @@ export function percentile(values: number[], p: number): number | null {
   return sorted[rank]!;
 }
 
+/** The largest value, or null for none (Math.max(...values) overflows the stack on long arrays). */
+export function maxOf(values: Iterable<number>): number | null {
+  let max: number | null = null;
+  for (const value of values) if (max === null || value > max) max = value;
+  return max;
+}
+
 /** Polls until `done()` holds or the time is up; answers whether it held. */
 export async function waitUntil(done: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<boolean> {
   const deadline = now() + timeoutMs;
