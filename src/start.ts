@@ -85,8 +85,19 @@ function startHeartbeat(wss: WebSocketServer, intervalMs: number): NodeJS.Timeou
     if (request.url?.startsWith('/lobby/')) pages.add(socket);
     socket.on('pong', () => answered.add(socket));
   });
+  let lastTick = Date.now();
   const timer = setInterval(() => {
+    // Late by more than half a period, the process was stalled (a burst, a pause): pongs that
+    // arrived meanwhile are still unread, so this round only pings and judges nobody.
+    const now = Date.now();
+    const stalled = now - lastTick > intervalMs * 1.5;
+    lastTick = now;
     for (const socket of wss.clients) {
+      if (stalled) {
+        socket.ping();
+        if (pages.has(socket)) socket.send(BEAT_FRAME);
+        continue;
+      }
       if (!answered.has(socket)) {
         socket.terminate();
         continue;
