@@ -9,6 +9,7 @@ import { authRoutes } from './auth/routes.js';
 import type { AppEnv, Deps } from './context.js';
 import { isDatabaseUnavailable } from './db/errors.js';
 import { healthRoutes } from './health/routes.js';
+import { BadRequest } from './http/forms.js';
 import { problem } from './http/problem.js';
 import { securityHeaders } from './http/security.js';
 import { canonicalSlash } from './http/slashes.js';
@@ -59,6 +60,7 @@ export function createApp(deps: Deps) {
 
   app.notFound((c) => problem(c, 404, 'There is nothing at this address.'));
   app.onError((error, c) => {
+    if (error instanceof BadRequest) return problem(c, 400, error.message);
     if (isDatabaseUnavailable(error)) {
       deps.log.warn({ err: error, method: c.req.method, path: c.req.path }, 'database unavailable');
       c.header('Retry-After', '1');

@@ -1,12 +1,20 @@
 import type { Context } from 'hono';
 
+/** A request whose body cannot be read at all: answered 400 with the message (see app.tsx). */
+export class BadRequest extends Error {}
+
 /**
  * The submitted fields as plain strings, from a form or (for API clients) a JSON object; files,
- * repeated fields and non-string values are ignored, so validation reports them as missing.
+ * repeated fields and non-string values are ignored, so validation reports them as missing. A body
+ * that claims to be JSON and is not is a BadRequest, not an empty form.
  */
 export async function formFields(c: Context): Promise<Record<string, string>> {
   const isJson = /^application\/json/i.test(c.req.header('content-type') ?? '');
-  const body: unknown = isJson ? await c.req.json().catch(() => ({})) : await c.req.parseBody().catch(() => ({}));
+  const body: unknown = isJson
+    ? await c.req.json().catch(() => {
+        throw new BadRequest('The body is not valid JSON.');
+      })
+    : await c.req.parseBody().catch(() => ({}));
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return {};
   const fields: Record<string, string> = {};
   for (const [name, value] of Object.entries(body)) {

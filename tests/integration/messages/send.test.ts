@@ -54,6 +54,20 @@ describe('sending a message', () => {
   });
 });
 
+describe('a body that is not JSON though it says so', () => {
+  it('is refused with 400 and the reason, and stores nothing', async () => {
+    const before = (await roomMessages('music')).length;
+    const response = await ada.send('/lobby/music/messages/', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: ada.origin, ...JSON_ACCEPT },
+      body: '{"body": "half a message',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'The body is not valid JSON.' });
+    expect(await roomMessages('music')).toHaveLength(before);
+  });
+});
+
 describe('a message that cannot be sent', () => {
   const cases: Array<[string, string, string]> = [
     ['empty', '', 'Write something before sending.'],
