@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Person } from '../../support/person.js';
 import { startTestServers, type TestServers } from '../../support/server.js';
-import { hasItem } from '../../support/socket.js';
+import { hasItem, LiveClient } from '../../support/socket.js';
 
 // The old React client's socket, driven exactly as it did: sign up and get a token over the JSON API
 // (from its own origin, no cookie), connect to /ws/chat/<room>/?token=<access>, read the history,
@@ -81,23 +81,8 @@ class OldClient {
   }
 }
 
-/** The HTTP status a refused handshake gets. */
-function handshake(path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}${path}`, { headers: { origin: OLD_ORIGIN } });
-    ws.once('unexpected-response', (request, response) => {
-      resolve(response.statusCode ?? 0);
-      request.destroy();
-    });
-    ws.once('open', () => {
-      ws.terminate();
-      resolve(101);
-    });
-    ws.once('error', (error) => {
-      if (!/Unexpected server response/.test(error.message)) reject(error);
-    });
-  });
-}
+/** The HTTP status a handshake from the old client's origin gets (101 when it opens). */
+const handshake = (path: string) => LiveClient.refusal(`${url}${path}`, { origin: OLD_ORIGIN });
 
 describe('the old socket protocol, /ws/chat/<room>/', () => {
   it('history on connect, one’s own message back, others joining and leaving — frames exactly as before', async () => {
