@@ -1,3 +1,5 @@
+import { Arrivals } from './signal.js';
+
 /** One Server-Sent Event as a client sees it. */
 export interface ServerEvent {
   event: string;
@@ -14,7 +16,7 @@ export class EventStreamClient {
   /** Comment lines (heartbeats) seen. */
   comments = 0;
   ended = false;
-  private readonly waiters = new Set<() => void>();
+  private readonly arrivals = new Arrivals();
   private readonly abort = new AbortController();
 
   private constructor(readonly response: Response) {}
@@ -70,7 +72,7 @@ export class EventStreamClient {
   }
 
   private wake() {
-    for (const wake of this.waiters) wake();
+    this.arrivals.notify();
   }
 
   /** The `message` events' JSON, in order of arrival. */
@@ -86,15 +88,7 @@ export class EventStreamClient {
         if (done()) return;
         throw new Error(`no ${what} within ${timeoutMs} ms${this.ended ? ' (stream ended)' : ''}; got:\n${JSON.stringify(this.events, null, 1)}`);
       }
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.waiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, left);
-        this.waiters.add(wake);
-      });
+      await this.arrivals.next(left);
     }
   }
 

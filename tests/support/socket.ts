@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { Arrivals } from './signal.js';
 
 const WAIT_MS = 5_000;
 
@@ -7,16 +8,16 @@ export class LiveClient {
   readonly frames: string[] = [];
   /** The close code the server sent, once the socket closed. */
   closeCode: number | undefined;
-  private readonly waiters = new Set<() => void>();
+  private readonly arrivals = new Arrivals();
 
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data) => {
       this.frames.push(data.toString());
-      for (const wake of this.waiters) wake();
+      this.arrivals.notify();
     });
     ws.on('close', (code) => {
       this.closeCode = code;
-      for (const wake of this.waiters) wake();
+      this.arrivals.notify();
     });
   }
 
@@ -66,15 +67,7 @@ export class LiveClient {
       if (left <= 0 || this.closed) {
         throw new Error(`no frame with ${what} within ${timeoutMs} ms${this.closed ? ' (socket closed)' : ''}; got:\n${this.frames.join('\n---\n')}`);
       }
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.waiters.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, left);
-        this.waiters.add(wake);
-      });
+      await this.arrivals.next(left);
     }
   }
 
