@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { e2eDatabaseUrl } from './tests/e2e/database.js';
 import { BASE_URL as baseURL, E2E_PORT as port, TWO_INSTANCES } from './tests/e2e/servers.js';
+import { GENEROUS_LIMITS } from './tests/support/limits.js';
 
 // Every worker evaluates this file again and inherits our environment: pick per-run values once, keep them there.
 const adminUrl = process.env.DATABASE_URL;
@@ -71,6 +72,8 @@ function appServer(serverPort: number, before: string) {
       // Pings every second (pages treat 2.5 s of silence as a dead link), so the fault journeys see
       // half-open sockets found out within seconds (tests/e2e/faults.spec.ts).
       WS_PING_INTERVAL: '1',
+      // Journeys send faster than people; the limits have their own tests (tests/integration/security).
+      ...GENEROUS_LIMITS,
       ...databaseEnv,
     },
   };

@@ -3,11 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/unit/**/*.test.{ts,tsx}', 'tests/integration/**/*.test.{ts,tsx}'],
-    // Two instances need a shared PostgreSQL and Redis, presence in Redis needs Redis: those files run
+    // Two instances need a shared PostgreSQL and Redis, presence and limits in Redis need Redis: those files run
     // in the scaled run only.
     exclude: [
       ...(process.env.DATABASE_URL && process.env.REDIS_URL ? [] : ['tests/integration/realtime/two-instances.test.ts']),
-      ...(process.env.REDIS_URL ? [] : ['tests/integration/realtime/redis-presence.test.ts']),
+      ...(process.env.REDIS_URL ? [] : ['tests/integration/realtime/redis-presence.test.ts', 'tests/integration/security/limits-redis.test.ts']),
     ],
     // Generous: starting PGlite on a busy 2-core machine has taken over 30 s.
     testTimeout: 60_000,

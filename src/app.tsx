@@ -11,7 +11,8 @@ import { isDatabaseUnavailable } from './db/errors.js';
 import { healthRoutes } from './health/routes.js';
 import { BadRequest } from './http/forms.js';
 import { problem } from './http/problem.js';
-import { securityHeaders } from './http/security.js';
+import { jsonCharset, securityHeaders } from './http/security.js';
+import { clientAddressResolver } from './http/client-address.js';
 import { canonicalSlash } from './http/slashes.js';
 import { messageRoutes } from './messages/routes.js';
 import { transcript } from './messages/transcript.js';
@@ -25,13 +26,17 @@ const publicDir = fileURLToPath(new URL('../public', import.meta.url));
 // htmx is served from the installed package, so the page always runs the version the lockfile pins.
 const htmxDir = fileURLToPath(new URL('../node_modules/htmx.org/dist', import.meta.url));
 
-// Forms and JSON bodies are small; anything larger is refused before it is parsed.
-const MAX_BODY_BYTES = 64 * 1024;
-
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>({ strict: false });
 
+  const clientAddress = clientAddressResolver(deps.config.trustedProxies);
+
   app.use(securityHeaders(deps.config));
+  app.use(jsonCharset);
+  app.use(async (c, next) => {
+    c.set('clientAddress', clientAddress(c));
+    await next();
+  });
   app.use(canonicalSlash);
   app.use('/static/*', async (c, next) => {
     await next();
@@ -40,7 +45,8 @@ export function createApp(deps: Deps) {
   app.use('/static/vendor/htmx/*', serveStatic({ root: htmxDir, rewriteRequestPath: (path) => path.replace(/^\/static\/vendor\/htmx/, '') }));
   app.use('/static/*', serveStatic({ root: publicDir, rewriteRequestPath: (path) => path.replace(/^\/static/, '') }));
   app.route('/', healthRoutes(deps));
-  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, 413, 'That request is too large.') }));
+  // Forms and JSON bodies are small; anything larger is refused before it is parsed.
+  app.use(bodyLimit({ maxSize: deps.config.limits.requestBytes, onError: (c) => problem(c, 413, 'That request is too large.') }));
   app.use(sameOriginWrites(deps));
   app.use(authenticate(deps));
 

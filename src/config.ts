@@ -29,6 +29,20 @@ const origin = z
   });
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const count = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** A comma-separated list, each item checked by `item`. */
+const list = <T,>(item: z.ZodType<T, string>) =>
+  z
+    .string()
+    .default('')
+    .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(item));
+
+// An address or a CIDR block: what the reverse proxies in front of the app connect from.
+const addressOrBlock = z
+  .string()
+  .regex(/^[0-9A-Fa-f.:]+(\/\d{1,3})?$/, 'must be IP addresses or CIDR blocks such as 10.0.0.0/8, separated by commas');
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -55,6 +69,15 @@ const envSchema = z.object({
   // How often sockets are pinged; a socket that misses one ping is dropped, and pages treat 2.5
   // periods of silence as a dead link. Lower it behind proxies that close idle connections sooner.
   WS_PING_INTERVAL: z.coerce.number().positive().max(3600).default(30),
+  // Limits (docs/SECURITY.md). Each has a safe default; raise one deliberately (e.g. for a benchmark).
+  TRUSTED_PROXIES: list(addressOrBlock),
+  ALLOWED_ORIGINS: list(origin),
+  RATE_LIMIT_AUTH_PER_IP: count(30),
+  SIGNIN_FREE_FAILURES: count(5),
+  RATE_LIMIT_MESSAGES: count(20),
+  SOCKETS_PER_USER: count(20),
+  MAX_REQUEST_BYTES: count(64 * 1024),
+  MAX_FRAME_BYTES: count(64 * 1024),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -78,6 +101,24 @@ function toConfig(env: z.infer<typeof envSchema>) {
     refreshTokenMaxAge: env.REFRESH_TOKEN_MAX_AGE,
     /** Milliseconds between pings on every socket (WS_PING_INTERVAL is in seconds). */
     pingIntervalMs: Math.round(env.WS_PING_INTERVAL * 1000),
+    /** Proxies whose X-Forwarded-For is believed; nobody else's is. */
+    trustedProxies: env.TRUSTED_PROXIES,
+    /** Other origins whose pages may open cookie-authenticated sockets and send writes. */
+    allowedOrigins: env.ALLOWED_ORIGINS,
+    limits: {
+      /** Sign-in, sign-up, token and guest requests per client address per minute. */
+      authPerIpPerMinute: env.RATE_LIMIT_AUTH_PER_IP,
+      /** Wrong passwords for one username before each further attempt waits (1 s, 2 s, 4 s … 60 s). */
+      signinFreeFailures: env.SIGNIN_FREE_FAILURES,
+      /** Messages sent, edited or deleted, and rooms created, per person per 10 seconds. */
+      messagesPer10s: env.RATE_LIMIT_MESSAGES,
+      /** Open sockets and event streams per person on one instance. */
+      socketsPerUser: env.SOCKETS_PER_USER,
+      /** Largest HTTP request body. */
+      requestBytes: env.MAX_REQUEST_BYTES,
+      /** Largest WebSocket frame a client may send. */
+      frameBytes: env.MAX_FRAME_BYTES,
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import type { Session } from './auth/sessions.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Room, User } from './db/schema.js';
+import type { Limits } from './limits/limits.js';
 import type { Realtime } from './realtime/realtime.js';
 
 /** What the routes of one running instance share. */
@@ -13,6 +14,7 @@ export interface Deps {
   secret: string;
   log: Logger;
   realtime: Realtime;
+  limits: Limits;
 }
 
 export type AppEnv = {
@@ -21,6 +23,8 @@ export type AppEnv = {
     session: Session | null;
     /** When the bearer access token of this request expires (null for cookie sessions). */
     accessExpiresAt: Date | null;
+    /** Where the request came from (X-Forwarded-For only through a trusted proxy). */
+    clientAddress: string;
     /** Set by loadRoom on /lobby/<room>/ routes. */
     room: Room;
   };

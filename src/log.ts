@@ -1,8 +1,9 @@
-import { pino } from 'pino';
+import { type DestinationStream, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
-export function createLogger(level: string) {
+/** JSON lines (newlines and quotes inside values are escaped, so no input can forge a line). */
+export function createLogger(level: string, destination?: DestinationStream) {
   return pino({
     level,
     // Defence in depth: even if a credential ends up in a logged object, it is not written out.
@@ -10,5 +11,5 @@ export function createLogger(level: string) {
       paths: ['password', '*.password', 'token', '*.token', 'access', 'refresh', 'secret', '*.secret', 'headers.cookie', 'headers.authorization'],
       censor: '[redacted]',
     },
-  });
+  }, destination);
 }

@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { resolveSecret } from './auth/secret.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
+import { Limits } from './limits/limits.js';
 import { createLogger } from './log.js';
 import { Realtime } from './realtime/realtime.js';
 
@@ -16,8 +17,6 @@ export interface RunningServer {
 
 // How long a shutdown waits for requests in progress.
 const DRAIN_MS = 10_000;
-// Frames from pages are tiny; a larger one is refused (close 1009) before it is buffered.
-const MAX_SOCKET_PAYLOAD = 64 * 1024;
 
 /** Opens the database (migrating it), starts the live parts, builds the app and listens. */
 export async function startServer(config: Config, options: { leaveGraceMs?: number } = {}): Promise<RunningServer> {
@@ -25,9 +24,11 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
   const secret = await resolveSecret(database.db, config.secret);
   const realtime = await Realtime.start({ db: database.db, log, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, ...options });
-  const app = createApp({ db: database.db, config, secret, log, realtime });
+  const limits = await Limits.start(config, log);
+  const app = createApp({ db: database.db, config, secret, log, realtime, limits });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_PAYLOAD });
+  // Frames from clients are small; a larger one is refused (close 1009) before it is buffered.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.frameBytes });
   const heartbeat = startHeartbeat(wss, config.pingIntervalMs);
   // Requests being answered, so a shutdown can let them finish (a send already in its transaction
   // commits and is answered) before the process goes.
@@ -62,6 +63,7 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
       // 3. Sockets are told 1012 (restart): pages reconnect, to another instance if there is one, and catch up.
       clearInterval(heartbeat);
       await realtime.close();
+      await limits.close();
       for (let waited = 0; wss.clients.size > 0 && waited < 1000; waited += 50) await new Promise((r) => setTimeout(r, 50));
       for (const client of wss.clients) client.terminate();
       if ('closeAllConnections' in server) server.closeAllConnections();

@@ -3,13 +3,21 @@ import type { Child, FC } from 'hono/jsx';
 import type { User } from '../src/db/schema.js';
 import { iconUrl } from '../src/auth/icons.js';
 
-// htmx 4 settings: same-origin requests only (its default, stated), no inline indicator styles (our CSP).
 // The ws extension's own reconnect codes, plus live.js's: 4003 (a silent socket), 4004 (a missed frame).
 const RECONNECT_CODES = [1001, 1005, 1006, 1011, 1012, 1013, 1014, 4003, 4004];
-// Reconnect delays double from 0.5 s up to 10 s (not htmx's 60 s): after an outage a page is back
-// within seconds of the server, while ±30 % jitter still spreads a crowd out.
+/**
+ * htmx 4 settings, hardened (keys as htmx 4.0.1 names them; htmx 2's selfRequestsOnly, allowEval and
+ * allowScriptTags no longer exist): requests to our own origin only (its default, stated, and never
+ * overridable per element); only the two extensions we load may register; no `data-hx-` prefix, so
+ * only `hx-` attributes are live; nothing inherited implicitly; no inline indicator styles (our CSP).
+ * Reconnect delays double from 0.5 s up to 10 s (not htmx's 60 s): after an outage a page is back
+ * within seconds of the server, while ±30 % jitter still spreads a crowd out.
+ */
 const HTMX_CONFIG = JSON.stringify({
   mode: 'same-origin',
+  extensions: 'ws, upsert',
+  prefix: '',
+  implicitInheritance: false,
   includeIndicatorCSS: false,
   ws: { reconnectCodes: RECONNECT_CODES, reconnectMaxDelay: 10_000 },
 });
@@ -49,6 +57,13 @@ const SignedInAs: FC<{ user: User }> = ({ user }) => (
     <form method="post" action="/logout/">
       <button type="submit" class="button-quiet">Sign out</button>
     </form>
+    {user.isGuest ? null : (
+      <form method="post" action="/logout/everywhere/">
+        <button type="submit" class="button-quiet" title="Ends your sessions in every browser and app">
+          Sign out everywhere
+        </button>
+      </form>
+    )}
   </div>
 );
 

@@ -32,13 +32,15 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.close(4004, 'gap');
   });
 
-  // A session that ended closes the socket with 4001: say so instead of silently going stale.
+  // A session that ended closes the socket with 4001, and one too many for the account with 1008:
+  // say so instead of silently going stale (htmx does not reconnect on either).
   document.addEventListener('htmx:ws:close', (event) => {
     const code = event.detail && event.detail.code;
     const status = document.getElementById('live-status');
     if (!status) return;
-    if (code === 4001) {
-      status.textContent = 'You are signed out. Sign in again to keep chatting.';
+    const text = code === 4001 ? 'You are signed out. Sign in again to keep chatting.' : code === 1008 ? 'Too many open connections for your account: close some tabs, then reload.' : '';
+    if (text) {
+      status.textContent = text;
       status.classList.add('live-status-alert');
     }
   });
@@ -129,7 +131,13 @@
   // socket like any other and its outbox entry goes.
   const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15000];
   const outbox = () => document.getElementById('outbox');
-  function toOutbox(sent, reason) {
+  /** Retry-After (seconds) of a 429, in milliseconds; undefined when absent. */
+  function retryAfterMs(response) {
+    const headers = response && response.headers;
+    const seconds = Number(headers && typeof headers.get === 'function' ? headers.get('retry-after') : NaN);
+    return seconds > 0 ? seconds * 1000 : undefined;
+  }
+  function toOutbox(sent, reason, delayMs) {
     const box = outbox();
     if (!box || !sent.body) return;
     let entry = Array.from(box.children).find((item) => item.dataset.clientId === sent.clientId);
@@ -148,12 +156,14 @@
       entry.sent = sent;
       entry.attempts = 0;
     }
-    retryLater(entry, reason);
+    retryLater(entry, reason, delayMs);
   }
-  function retryLater(entry, reason) {
-    entry.querySelector('.pending-status').textContent = `Not sent yet: ${reason}. Retrying…`;
+  function retryLater(entry, reason, delayMs) {
+    const delay = delayMs || RETRY_DELAYS_MS[Math.min(entry.attempts, RETRY_DELAYS_MS.length - 1)];
+    const when = delayMs ? ` in ${Math.ceil(delayMs / 1000)} s` : '';
+    entry.querySelector('.pending-status').textContent = `Not sent yet: ${reason}. Retrying${when}…`;
     clearTimeout(entry.timer);
-    entry.timer = setTimeout(() => resend(entry), RETRY_DELAYS_MS[Math.min(entry.attempts, RETRY_DELAYS_MS.length - 1)]);
+    entry.timer = setTimeout(() => resend(entry), delay);
     entry.attempts++;
   }
   async function resend(entry) {
@@ -172,6 +182,7 @@
       return retryLater(entry, 'no connection to the server');
     }
     if (response.status >= 500) return retryLater(entry, 'the server could not store it');
+    if (response.status === 429) return retryLater(entry, 'slow down, you are sending too fast', retryAfterMs(response));
     const answer = await response.json().catch(() => ({}));
     if (response.ok && answer.seq) {
       entry.dataset.seq = String(answer.seq);
@@ -203,6 +214,9 @@
     if (!isComposer(event.target) || !sent) return;
     if (status >= 500) {
       toOutbox(sent, 'the server could not store it');
+      release(event.target, sent);
+    } else if (status === 429) {
+      toOutbox(sent, 'slow down, you are sending too fast', retryAfterMs(ctx.response));
       release(event.target, sent);
     } else if (status !== 422) {
       // Refused for good (signed out, not allowed, too large): say why; the text stays.

@@ -3,14 +3,14 @@ import type { User } from '../db/schema.js';
 import { guestName } from './guests.js';
 import { randomIcon } from './icons.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import { findUserByUsername, insertUser } from './users.js';
+import { findLookAlike, findUserByUsername, insertUser } from './users.js';
 import type { SignupInput } from './validation.js';
 
 export type SignupResult = { user: User } | { taken: true };
 
 export async function signUp(db: Db, input: SignupInput): Promise<SignupResult> {
   // Cheap early answer for the common case; the unique index still decides under a race.
-  if (await findUserByUsername(db, input.username)) return { taken: true };
+  if ((await findUserByUsername(db, input.username)) || (await findLookAlike(db, input.username))) return { taken: true };
   const user = await insertUser(db, {
     username: input.username,
     firstName: input.first_name,

@@ -63,11 +63,14 @@ export function sameOriginWrites({ config }: Deps): MiddlewareHandler<AppEnv> {
   });
 }
 
-/** Origin (or, without it, Sec-Fetch-Site) names this app; a client that sends neither is not a browser. */
+/**
+ * Origin (or, without it, Sec-Fetch-Site) names this app or an origin the operator listed in
+ * ALLOWED_ORIGINS; a client that sends neither is not a browser.
+ */
 export function fromOwnOrigin(c: Context, config: Deps['config']): boolean {
   const expected = config.publicOrigin ?? new URL(c.req.url).origin;
   const origin = c.req.header('origin');
-  if (origin !== undefined) return origin === expected;
+  if (origin !== undefined) return origin === expected || config.allowedOrigins.includes(origin);
   const site = c.req.header('sec-fetch-site');
   return site === undefined || site === 'same-origin' || site === 'none';
 }

@@ -7,11 +7,14 @@ import type { User } from '../db/schema.js';
 import { formFields } from '../http/forms.js';
 import { wantsJson } from '../http/negotiate.js';
 import { problem } from '../http/problem.js';
-import { authenticate, createGuest, signUp } from './accounts.js';
+import { createGuest, signUp } from './accounts.js';
 import { clearSessionCookie, writeSessionCookie } from './cookie.js';
 import { ICONS, randomIcon } from './icons.js';
+import { duration, retryAfter } from '../limits/wording.js';
+import { attemptSignIn } from './sign-in.js';
 import { publicUser } from './users.js';
-import { createSession, invalidateSession, sessionPolicy } from './sessions.js';
+import { revokeUserRefreshTokens } from './api-tokens.js';
+import { createSession, invalidateSession, invalidateUserSessions, sessionPolicy } from './sessions.js';
 import { fieldErrors, loginSchema, signupSchema } from './validation.js';
 
 export function authRoutes(deps: Deps) {
@@ -42,9 +45,17 @@ export function authRoutes(deps: Deps) {
     c.header('Vary', 'Accept');
     return handle();
   };
+  /** The per-address budget for account requests (sign-in, sign-up, guest); null when within it. */
+  async function overBudget(c: Context<AppEnv>): Promise<string | null> {
+    const verdict = await deps.limits.authRequest(c.get('clientAddress'));
+    if (verdict.ok) return null;
+    retryAfter(c, verdict.retryAfter);
+    return `Too many attempts from your network. Wait ${duration(verdict.retryAfter)} and try again.`;
+  }
+
   const signUpRules = {
     fields: {
-      username: '3 to 32 letters, digits or underscores; not taken in any letter case',
+      username: '3 to 32 letters, digits or underscores; not taken in any letter case, nor a look-alike of a taken name (I/l/1, O/0, rn/m, vv/w, cl/d)',
       first_name: 'required, up to 50 characters',
       last_name: 'optional, up to 50 characters',
       password: '8 to 256 characters, not a common password, not the username',
@@ -64,19 +75,28 @@ export function authRoutes(deps: Deps) {
     .post('/login', async (c) =>
       negotiated(c, async () => {
         const form = await formFields(c);
+        const busy = await overBudget(c);
+        if (busy) {
+          if (wantsJson(c)) return problem(c, 429, busy);
+          return c.html(<SignInPage username={form.username} errors={{ form: busy }} />, 429);
+        }
         const parsed = loginSchema.safeParse(form);
         if (!parsed.success) {
           const errors = fieldErrors(parsed.error);
           if (wantsJson(c)) return problem(c, 422, 'Some fields need attention.', errors);
           return c.html(<SignInPage username={form.username} errors={errors} />, 422);
         }
-        const user = await authenticate(db, parsed.data.username, parsed.data.password);
-        if (!user) {
-          const message = 'That username and password do not match. Check both and try again.';
-          if (wantsJson(c)) return problem(c, 401, message);
-          return c.html(<SignInPage username={form.username} errors={{ form: message }} />, 401);
+        const result = await attemptSignIn(deps, parsed.data.username, parsed.data.password, c.get('clientAddress'));
+        if ('refused' in result) {
+          const wait = result.refused === 'wait' ? result.retryAfter : 0;
+          if (wait) retryAfter(c, wait);
+          const message = wait
+            ? `Too many wrong passwords for this username. Wait ${duration(wait)} and try again.`
+            : 'That username and password do not match. Check both and try again.';
+          if (wantsJson(c)) return problem(c, wait ? 429 : 401, message);
+          return c.html(<SignInPage username={form.username} errors={{ form: message }} />, wait ? 429 : 401);
         }
-        return signIn(c, user);
+        return signIn(c, result.user);
       }),
     )
     .post('/logout', async (c) =>
@@ -85,6 +105,22 @@ export function authRoutes(deps: Deps) {
         if (session) await endSession(session.id);
         clearSessionCookie(c, config);
         if (wantsJson(c)) return c.json({ signed_out: true });
+        return c.redirect('/', 303);
+      }),
+    )
+    // Every browser and client of the person: all sessions end (their sockets close with 4001 on
+    // every instance) and all refresh tokens are revoked; an access token already issued lives out its
+    // few minutes (ACCESS_TOKEN_SECONDS) and its old-protocol socket closes when it expires.
+    .post('/logout/everywhere', async (c) =>
+      negotiated(c, async () => {
+        const user = c.get('user');
+        if (user) {
+          const ended = await invalidateUserSessions(db, user.id);
+          await revokeUserRefreshTokens(db, user.id);
+          await deps.realtime.endSessions(ended);
+        }
+        clearSessionCookie(c, config);
+        if (wantsJson(c)) return c.json({ signed_out: true, everywhere: true });
         return c.redirect('/', 303);
       }),
     )
@@ -97,6 +133,11 @@ export function authRoutes(deps: Deps) {
     .post('/signup', async (c) =>
       negotiated(c, async () => {
         const form = await formFields(c);
+        const busy = await overBudget(c);
+        if (busy) {
+          if (wantsJson(c)) return problem(c, 429, busy);
+          return c.html(<SignUpPage values={form} errors={{ form: busy }} />, 429);
+        }
         const parsed = signupSchema.safeParse(form);
         if (!parsed.success) {
           const errors = fieldErrors(parsed.error);
@@ -105,12 +146,19 @@ export function authRoutes(deps: Deps) {
         }
         const result = await signUp(db, parsed.data);
         if ('taken' in result) {
-          const errors = { username: `The username ${parsed.data.username} is taken; choose another.` };
+          const errors = { username: `The username ${parsed.data.username} is taken, or looks too much like one that is; choose another.` };
           if (wantsJson(c)) return problem(c, 409, 'That username is taken.', errors);
           return c.html(<SignUpPage values={form} errors={errors} />, 409);
         }
         return signIn(c, result.user, 201);
       }),
     )
-    .post('/guest', async (c) => negotiated(c, async () => signIn(c, await createGuest(db), 201)));
+    .post('/guest', async (c) =>
+      negotiated(c, async () => {
+        const busy = await overBudget(c);
+        if (!busy) return signIn(c, await createGuest(db), 201);
+        if (wantsJson(c)) return problem(c, 429, busy);
+        return c.html(<SignInPage errors={{ form: busy }} />, 429);
+      }),
+    );
 }

@@ -1,15 +1,23 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type User, users } from '../db/schema.js';
+import { usernameSkeleton } from './usernames.js';
 
 export type NewUser = Pick<User, 'username' | 'firstName' | 'lastName' | 'icon'> & {
   passwordHash: string | null;
   isGuest?: boolean;
 };
 
-/** Inserts the user, or returns null when the name is taken in any letter case (the unique index decides). */
+/**
+ * Inserts the user, or returns null when the name is taken in any letter case or looks like a taken
+ * one (the unique indexes decide, also under a race).
+ */
 export async function insertUser(db: Db, user: NewUser): Promise<User | null> {
-  const [created] = await db.insert(users).values(user).onConflictDoNothing().returning();
+  const [created] = await db
+    .insert(users)
+    .values({ ...user, usernameSkeleton: usernameSkeleton(user.username) })
+    .onConflictDoNothing()
+    .returning();
   return created ?? null;
 }
 
@@ -18,6 +26,12 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
     .select()
     .from(users)
     .where(sql`lower(${users.username}) = lower(${username})`);
+  return user ?? null;
+}
+
+/** A user whose name could be mistaken for this one (or is this one, in any letter case). */
+export async function findLookAlike(db: Db, username: string): Promise<User | null> {
+  const [user] = await db.select().from(users).where(eq(users.usernameSkeleton, usernameSkeleton(username)));
   return user ?? null;
 }
 

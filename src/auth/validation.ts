@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { UNSHOWABLE } from '../http/visible-text.js';
 import { ICONS, randomIcon } from './icons.js';
 import { isCommonPassword } from './passwords.js';
+import { normalizeUsername } from './usernames.js';
 
-const CONTROL_CHARACTERS = /\p{Cc}/u;
 const codePoints = (value: string) => [...value].length;
 
 export const usernameSchema = z
   .string({ error: 'Choose a username.' })
-  .trim()
+  .overwrite(normalizeUsername)
   .min(1, 'Choose a username.')
   .regex(/^[A-Za-z0-9_]*$/, 'Use only letters, digits and _ in your username.')
   .min(3, 'Your username needs at least 3 characters.')
@@ -20,7 +21,7 @@ const nameSchema = (label: string, min: number) =>
     .trim()
     .min(min, `Tell us your ${label}.`)
     .max(50, `Your ${label} can have at most 50 characters.`)
-    .refine((value) => !CONTROL_CHARACTERS.test(value), `Your ${label} contains characters that cannot be shown.`);
+    .refine((value) => !UNSHOWABLE.test(value), `Your ${label} contains characters that cannot be shown.`);
 
 // Checked exactly as typed: no trimming, no composition rules, length in characters (not bytes).
 export const newPasswordSchema = z
@@ -53,7 +54,7 @@ export const apiSignupSchema = signupFields
 export type SignupInput = z.infer<typeof signupSchema>;
 
 export const loginSchema = z.object({
-  username: z.string({ error: 'Enter your username.' }).trim().min(1, 'Enter your username.').max(64),
+  username: z.string({ error: 'Enter your username.' }).overwrite(normalizeUsername).min(1, 'Enter your username.').max(64),
   password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(1024),
 });
 

@@ -17,6 +17,8 @@ export const users = pgTable(
   {
     id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
     username: text('username').notNull(),
+    /** The name reduced to what it looks like (src/auth/usernames.ts): look-alikes share a skeleton. */
+    usernameSkeleton: text('username_skeleton').notNull(),
     firstName: text('first_name').notNull(),
     lastName: text('last_name').notNull().default(''),
     /** Null for guests: they can only ever hold the session they were created with. */
@@ -25,8 +27,12 @@ export const users = pgTable(
     isGuest: boolean('is_guest').notNull().default(false),
     createdAt: createdAt(),
   },
-  // Usernames are unique without regard to case: `Alice` after `alice` is refused by the database itself.
-  (t) => [uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`)],
+  // Usernames are unique without regard to case (`Alice` after `alice`) or look-alike letters
+  // (`AIice` with a capital i after `Alice`): the database itself refuses the second.
+  (t) => [
+    uniqueIndex('users_username_lower_key').on(sql`lower(${t.username})`),
+    uniqueIndex('users_username_skeleton_key').on(t.usernameSkeleton),
+  ],
 );
 
 export const sessions = pgTable(

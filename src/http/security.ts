@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from '../config.js';
 
@@ -21,3 +22,9 @@ export function securityHeaders(config: Config): MiddlewareHandler {
     crossOriginEmbedderPolicy: false,
   });
 }
+
+/** Every text answer names its charset; Hono's JSON answers do not by themselves. */
+export const jsonCharset = createMiddleware(async (c, next) => {
+  await next();
+  if (c.res.headers.get('content-type') === 'application/json') c.res.headers.set('content-type', 'application/json; charset=utf-8');
+});

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { type Message, messages, rooms, type User, users } from '../db/schema.js';
+import { mayChangeMessage } from '../rooms/access.js';
 
 /** A message with what every view of it shows about its author. */
 export type MessageView = Message & { author: Pick<User, 'id' | 'username' | 'firstName' | 'icon'> };
@@ -84,11 +85,16 @@ export async function changeMessage(db: Db, roomId: number, seq: number, authorI
   try {
     return await db.transaction(async (tx) => {
       const updatedSeq = await nextSeq(tx as unknown as Db, roomId);
+      const live = and(eq(messages.roomId, roomId), eq(messages.seq, seq), sql`${messages.deletedAt} is null`);
+      // Who may change it is decided in src/rooms/access.ts; the room's row lock (nextSeq) keeps the
+      // message as read here until the update below commits.
+      const [target] = await tx.select({ authorId: messages.authorId }).from(messages).where(live);
+      if (!target || !mayChangeMessage({ id: authorId }, target)) throw new Unchanged();
       const change = body === null ? { body: '', deletedAt: sql`now()` } : { body, editedAt: sql`now()` };
       const [row] = await tx
         .update(messages)
         .set({ ...change, updatedSeq })
-        .where(and(eq(messages.roomId, roomId), eq(messages.seq, seq), eq(messages.authorId, authorId), sql`${messages.deletedAt} is null`))
+        .where(live)
         .returning({ seq: messages.seq });
       if (!row) throw new Unchanged();
       return { seq: updatedSeq };

@@ -10,6 +10,7 @@ import { formFields } from '../http/forms.js';
 import { isHtmx } from '../http/htmx.js';
 import { wantsJson } from '../http/negotiate.js';
 import { problem } from '../http/problem.js';
+import { duration, retryAfter } from '../limits/wording.js';
 import { showRoom } from '../rooms/page.js';
 import { broadcastChange } from './broadcasts.js';
 import { transcript, wantsText } from './transcript.js';
@@ -25,6 +26,14 @@ export function messageRoutes(deps: Deps) {
     const message = await findMessage(db, c.get('room').id, seq);
     if (!message) return '';
     return `<ol id="${ids.messages}" hx-swap-oob="upsert">${String(<MessageItem message={message} roomSlug={c.get('room').slug} own />)}</ol>`;
+  }
+
+  /** Over the person's write budget: the sentence to show them (and Retry-After is set); else null. */
+  async function tooFast(c: Context<AppEnv>): Promise<string | null> {
+    const verdict = await deps.limits.write(c.get('user')!.id);
+    if (verdict.ok) return null;
+    retryAfter(c, verdict.retryAfter);
+    return `Slow down: you are sending faster than this room allows. You can send again in ${duration(verdict.retryAfter)}.`;
   }
 
   return new Hono<AppEnv>()
@@ -56,6 +65,13 @@ export function messageRoutes(deps: Deps) {
         if (isHtmx(c)) return c.html(<Composer roomSlug={room.slug} roomName={room.name} {...composer} />, 422);
         return showRoom(c, deps, composer, 422);
       }
+      const slowDown = await tooFast(c);
+      if (slowDown) {
+        // Never dropped in silence: JSON clients get 429 + Retry-After, pages keep the text (live.js
+        // holds it in the outbox and sends it again when the wait is over).
+        if (wantsJson(c) || isHtmx(c)) return problem(c, 429, slowDown, { body: slowDown });
+        return showRoom(c, deps, { body: form.body ?? '', error: slowDown, clientId: parsed.data.client_id ?? randomUUID() }, 429);
+      }
       const input = { roomId: room.id, authorId: c.get('user')!.id, body: parsed.data.body, clientId: parsed.data.client_id ?? null };
       const { seq, created } = await appendMessage(db, input);
       if (created) broadcastChange(realtime, log, room.id, seq);
@@ -79,6 +95,8 @@ export function messageRoutes(deps: Deps) {
         if (!parsed.success) return problem(c, 422, parsed.error.issues[0]!.message, { body: parsed.error.issues[0]!.message });
         body = parsed.data.body;
       }
+      const slowDown = await tooFast(c);
+      if (slowDown) return problem(c, 429, slowDown);
       const result = await changeMessage(db, room.id, seq, c.get('user')!.id, body);
       if ('error' in result) {
         return result.error === 'forbidden'

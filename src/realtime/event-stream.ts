@@ -2,9 +2,11 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { sessionPolicy } from '../auth/sessions.js';
 import type { AppEnv, Deps } from '../context.js';
+import { problem } from '../http/problem.js';
 import { loadRoom } from '../rooms/middleware.js';
 import { CLOSE_SIGNED_OUT } from './hub.js';
 import type { Change, PeopleList, RoomListener, RoomNotice } from './listener.js';
+import { TOO_MANY_SOCKETS } from './socket-slot.js';
 import { watchSessionExpiry } from './session-watch.js';
 
 // A reader this far behind (its connection not taking what we write) is ended; it reconnects with
@@ -34,6 +36,8 @@ export function eventRoutes(deps: Deps) {
     const requested = Number(c.req.header('last-event-id') ?? c.req.query('after'));
     // Beyond the log (stale, made up) would hide changes: clamp. Absent: from now on.
     const after = Number.isSafeInteger(requested) && requested >= 0 ? Math.min(requested, room.lastSeq) : room.lastSeq;
+    const release = deps.limits.sockets.acquire(user.id);
+    if (!release) return problem(c, 429, TOO_MANY_SOCKETS);
     c.header('X-Accel-Buffering', 'no'); // nginx: pass each event on at once
 
     return streamSSE(c, async (stream) => {
@@ -99,6 +103,7 @@ export function eventRoutes(deps: Deps) {
         await hub.join(room.id, room.slug, listener);
         await finished;
       } finally {
+        release();
         clearInterval(beat);
         clearTimeout(tokenTimer);
         stopWatching();

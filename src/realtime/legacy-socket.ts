@@ -6,11 +6,14 @@ import { accessTokenHolder } from '../auth/api-tokens.js';
 import type { AppEnv, Deps } from '../context.js';
 import type { User } from '../db/schema.js';
 import { problem } from '../http/problem.js';
+import { duration } from '../limits/wording.js';
 import { broadcastChange } from '../messages/broadcasts.js';
 import { appendMessage, historyPage, type MessageView } from '../messages/queries.js';
 import { bodySchema, PAGE_SIZE } from '../messages/validation.js';
+import { mayInRoom } from '../rooms/access.js';
 import { findRoomBySlug } from '../rooms/queries.js';
 import { CLOSE_SIGNED_OUT } from './hub.js';
+import { takeSocketSlot } from './socket-slot.js';
 import type { Change, RoomListener, RoomNotice } from './listener.js';
 import { sender } from './routes.js';
 
@@ -59,7 +62,7 @@ export function legacySocketRoutes(deps: Deps) {
       const holder = token ? await accessTokenHolder(db, token, secret) : null;
       if (!holder) return problem(c, 401, 'Connect with ?token=<access token> (from POST /api/token/).');
       const room = await findRoomBySlug(db, c.req.param('room') ?? '');
-      if (!room) return problem(c, 404, 'There is no such room.');
+      if (!room || !mayInRoom(holder.user, 'read', room)) return problem(c, 404, 'There is no such room.');
       c.set('user', holder.user);
       c.set('accessExpiresAt', holder.expiresAt);
       c.set('room', room);
@@ -76,8 +79,11 @@ export function legacySocketRoutes(deps: Deps) {
       const error = (ws: WSContext, message: string) =>
         frame(ws, { message_type: 'error', message, firstname: user.firstName, username: user.username, timestamp: new Date().toISOString() });
 
+      let release = () => {};
       return {
         async onOpen(_event, ws) {
+          release = takeSocketSlot(deps, user.id, ws);
+          if (ws.readyState !== 1) return;
           expiry = setTimeout(() => ws.close(CLOSE_SIGNED_OUT, 'access token expired'), Math.max(0, expiresAt.getTime() - Date.now()));
           // History first (to this socket only), then live from the room's last seq as read with it.
           const lastSeq = (await findRoomBySlug(db, room.slug))?.lastSeq ?? room.lastSeq;
@@ -102,6 +108,9 @@ export function legacySocketRoutes(deps: Deps) {
             const issue = parsed.error.issues[0]!;
             return error(ws, issue.path[0] === 'message' ? issue.message : 'Unknown frame. Send {"type":"new_message","message":"…"}.');
           }
+          if (!mayInRoom(user, 'post', room)) return error(ws, 'You can read this room but not post in it.');
+          const verdict = await deps.limits.write(user.id);
+          if (!verdict.ok) return error(ws, `Slow down: this message was not sent. You can send again in ${duration(verdict.retryAfter)}.`);
           try {
             const { seq } = await appendMessage(db, { roomId: room.id, authorId: user.id, body: parsed.data.message, clientId: null });
             broadcastChange(realtime, log, room.id, seq);
@@ -111,6 +120,7 @@ export function legacySocketRoutes(deps: Deps) {
           }
         },
         onClose() {
+          release();
           clearTimeout(expiry);
           if (listener) realtime.hub.leave(room.id, listener);
         },

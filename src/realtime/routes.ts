@@ -11,6 +11,7 @@ import type { RoomListener } from './listener.js';
 import { pageListener } from './page-listener.js';
 import type { LobbySocket } from './lobby.js';
 import { watchSessionExpiry } from './session-watch.js';
+import { takeSocketSlot } from './socket-slot.js';
 
 // A reader this far behind (a stalled tab, a bad link) is dropped with 1013 "try again later":
 // htmx reconnects and the page catches up from the database, while everyone else is unaffected.
@@ -48,13 +49,17 @@ export function liveRoutes(deps: Deps) {
       upgradeWebSocket((c) => {
         let socket: LobbySocket | undefined;
         let stopWatching = () => {};
+        let release = () => {};
         return {
           onOpen(_event, ws) {
+            release = takeSocketSlot(deps, c.get('user')!.id, ws);
+            if (ws.readyState !== 1) return;
             socket = { sessionId: c.get('session')?.id ?? null, send: sender(ws), close: (code, reason) => ws.close(code, reason) };
             stopWatching = untilSessionEnds(c.get('session'), ws);
             lobby.add(socket);
           },
           onClose() {
+            release();
             stopWatching();
             if (socket) lobby.remove(socket);
           },
@@ -72,8 +77,11 @@ export function liveRoutes(deps: Deps) {
         const after = Number.isSafeInteger(requested) && requested >= 0 ? Math.min(requested, room.lastSeq) : room.lastSeq;
         let socket: RoomListener | undefined;
         let stopWatching = () => {};
+        let release = () => {};
         return {
           onOpen(_event, ws) {
+            release = takeSocketSlot(deps, c.get('user')!.id, ws);
+            if (ws.readyState !== 1) return;
             socket = pageListener({
               user: c.get('user')!,
               sessionId: c.get('session')?.id ?? null,
@@ -88,6 +96,7 @@ export function liveRoutes(deps: Deps) {
             });
           },
           onClose() {
+            release();
             stopWatching();
             if (socket) hub.leave(room.id, socket);
           },

@@ -7,6 +7,8 @@ import { fieldErrors } from '../auth/validation.js';
 import { formFields } from '../http/forms.js';
 import { wantsJson } from '../http/negotiate.js';
 import { problem } from '../http/problem.js';
+import { duration, retryAfter } from '../limits/wording.js';
+import { mayInRoom } from './access.js';
 import { loadRoom } from './middleware.js';
 import { showRoom } from './page.js';
 import { insertRoom, listRooms, publicRoom } from './queries.js';
@@ -15,7 +17,7 @@ import { createRoomSchema } from './validation.js';
 export function roomRoutes(deps: Deps) {
   const { db, realtime } = deps;
 
-  async function showLobby(c: Context<AppEnv>, newRoom?: NewRoomValues, errors?: Record<string, string>, status: 200 | 409 | 422 = 200) {
+  async function showLobby(c: Context<AppEnv>, newRoom?: NewRoomValues, errors?: Record<string, string>, status: 200 | 409 | 422 | 429 = 200) {
     const user = c.get('user')!;
     const [rooms, counts] = await Promise.all([
       listRooms(db),
@@ -35,11 +37,19 @@ export function roomRoutes(deps: Deps) {
   return new Hono<AppEnv>()
     .get('/', (c) => showLobby(c))
     .post('/', async (c) => {
+      if (!mayInRoom(c.get('user'), 'create')) return problem(c, 403, 'You cannot create rooms.');
       const form = await formFields(c);
       const parsed = createRoomSchema.safeParse(form);
       if (!parsed.success) {
         if (wantsJson(c)) return problem(c, 422, 'The room needs a few changes.', fieldErrors(parsed.error));
         return showLobby(c, form, fieldErrors(parsed.error), 422);
+      }
+      const verdict = await deps.limits.write(c.get('user')!.id);
+      if (!verdict.ok) {
+        retryAfter(c, verdict.retryAfter);
+        const slowDown = `You are creating rooms too fast. Wait ${duration(verdict.retryAfter)} and try again.`;
+        if (wantsJson(c)) return problem(c, 429, slowDown);
+        return showLobby(c, form, { form: slowDown }, 429);
       }
       const room = await insertRoom(db, { ...parsed.data, createdBy: c.get('user')!.id });
       if (!room) {

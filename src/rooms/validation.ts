@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UNSHOWABLE } from '../http/visible-text.js';
 import { ROOM_IMAGES } from './images.js';
 
 // Paths under /lobby/ that are not rooms.
@@ -18,8 +19,18 @@ export function slugify(name: string): string {
 
 export const createRoomSchema = z
   .object({
-    name: z.string({ error: 'Give the room a name.' }).trim().min(2, 'Give the room a name of at least 2 characters.').max(40, 'Keep the name to 40 characters.'),
-    description: z.string().trim().max(200, 'Keep the description to 200 characters.').default(''),
+    name: z
+      .string({ error: 'Give the room a name.' })
+      .trim()
+      .min(2, 'Give the room a name of at least 2 characters.')
+      .max(40, 'Keep the name to 40 characters.')
+      .refine((name) => !UNSHOWABLE.test(name), 'The name contains characters that cannot be shown (line breaks, control or direction characters).'),
+    description: z
+      .string()
+      .trim()
+      .max(200, 'Keep the description to 200 characters.')
+      .refine((text) => !UNSHOWABLE.test(text), 'The description contains characters that cannot be shown (line breaks, control or direction characters).')
+      .default(''),
     image: z.enum(ROOM_IMAGES, { error: 'Pick one of the pictures.' }),
   })
   .transform((room, ctx) => {

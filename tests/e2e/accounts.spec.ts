@@ -70,7 +70,7 @@ for (const javaScriptEnabled of [true, false]) {
       await fillSignUp(page, account);
       await page.getByRole('button', { name: 'Create account' }).click();
 
-      const message = `The username ${account.username} is taken; choose another.`;
+      const message = `The username ${account.username} is taken, or looks too much like one that is; choose another.`;
       const username = page.getByLabel('Username');
       await expect(username).toHaveValue(account.username);
       await expect(username).toHaveAttribute('aria-invalid', 'true');

@@ -48,14 +48,14 @@ export async function signIn(page: Page, username: string, password = PASSWORD) 
 }
 
 export async function signOut(page: Page) {
-  await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('banner').getByRole('button', { name: 'Sign out', exact: true }).click();
   await expectSignInPage(page);
 }
 
 export async function expectSignInPage(page: Page) {
   await expect(page).toHaveURL(/^http:\/\/[^/]+\/$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in to Hubbub');
-  await expect(page.getByRole('banner').getByRole('button', { name: 'Sign out' })).toHaveCount(0);
+  await expect(page.getByRole('banner').getByRole('button', { name: 'Sign out', exact: true })).toHaveCount(0);
 }
 
 /** Every image the locator matches has finished loading and has real pixels. */

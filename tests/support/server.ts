@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { type RunningServer, startServer } from '../../src/start.js';
 import { openTestDatabase } from './database.js';
+import { GENEROUS_LIMITS } from './limits.js';
 
 export interface TestServers {
   servers: RunningServer[];
@@ -42,6 +43,7 @@ export async function startTestServers(
     LOG_LEVEL: 'silent',
     DATABASE_URL: database?.url,
     REDIS_URL: process.env.REDIS_URL,
+    ...GENEROUS_LIMITS,
     ...env,
   });
   const servers: RunningServer[] = [];

@@ -28,7 +28,7 @@ describe('a fresh database', () => {
     const database = await openTestDatabase();
     const { db } = database;
     try {
-      const [user] = await db.insert(users).values({ username: 'writer', firstName: 'W', icon: 'fox', passwordHash: null }).returning();
+      const [user] = await db.insert(users).values({ username: 'writer', usernameSkeleton: 'writer', firstName: 'W', icon: 'fox', passwordHash: null }).returning();
       const [room] = await db.select().from(rooms).limit(1);
       const message = { roomId: room!.id, authorId: user!.id, body: 'hi', seq: 1, updatedSeq: 1, clientId: 'c-1' };
       await db.insert(messages).values(message);
@@ -62,7 +62,7 @@ if (!process.env.DATABASE_URL) describe('embedded PGlite', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'hubbub-data-'));
     try {
       const first = await openDatabase({ dataDir });
-      await first.db.insert(users).values({ username: 'persisted', firstName: 'P', icon: 'cat', passwordHash: null });
+      await first.db.insert(users).values({ username: 'persisted', usernameSkeleton: 'persisted', firstName: 'P', icon: 'cat', passwordHash: null });
       await first.close();
       const second = await openDatabase({ dataDir });
       expect((await second.db.select().from(users)).map((u) => u.username)).toEqual(['persisted']);
@@ -78,7 +78,7 @@ if (process.env.DATABASE_URL) describe('PostgreSQL', () => {
   it('lets several instances start (and migrate) at once without racing', async () => {
     const database = await openTestDatabase();
     try {
-      await database.db.insert(users).values({ username: 'before', firstName: 'B', icon: 'cat', passwordHash: null });
+      await database.db.insert(users).values({ username: 'before', usernameSkeleton: 'before', firstName: 'B', icon: 'cat', passwordHash: null });
       const instances = await Promise.all(Array.from({ length: 4 }, () => openDatabase({ databaseUrl: database.url! })));
       await Promise.all(instances.map((instance) => instance.close()));
       expect(await database.db.select().from(rooms)).toHaveLength(4);
