@@ -11,7 +11,8 @@ import { isDatabaseUnavailable } from './db/errors.js';
 import { healthRoutes } from './health/routes.js';
 import { BadRequest } from './http/forms.js';
 import { problem } from './http/problem.js';
-import { jsonCharset, securityHeaders } from './http/security.js';
+import { jsonCharset, noStore, securityHeaders } from './http/security.js';
+import { securityEvents } from './http/security-log.js';
 import { clientAddressResolver } from './http/client-address.js';
 import { canonicalSlash } from './http/slashes.js';
 import { messageRoutes } from './messages/routes.js';
@@ -26,6 +27,12 @@ const publicDir = fileURLToPath(new URL('../public', import.meta.url));
 // htmx is served from the installed package, so the page always runs the version the lockfile pins.
 const htmxDir = fileURLToPath(new URL('../node_modules/htmx.org/dist', import.meta.url));
 
+/** A failed query's message lists its parameters (a password hash, a message body): log its cause and SQL only. */
+function loggable(error: Error) {
+  const { query, cause } = error as { query?: unknown; cause?: unknown };
+  return typeof query === 'string' && cause instanceof Error ? { err: cause, query } : { err: error };
+}
+
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>({ strict: false });
 
@@ -33,10 +40,12 @@ export function createApp(deps: Deps) {
 
   app.use(securityHeaders(deps.config));
   app.use(jsonCharset);
+  app.use(noStore);
   app.use(async (c, next) => {
     c.set('clientAddress', clientAddress(c));
     await next();
   });
+  app.use(securityEvents(deps.log));
   app.use(canonicalSlash);
   app.use('/static/*', async (c, next) => {
     await next();
@@ -68,11 +77,11 @@ export function createApp(deps: Deps) {
   app.onError((error, c) => {
     if (error instanceof BadRequest) return problem(c, 400, error.message);
     if (isDatabaseUnavailable(error)) {
-      deps.log.warn({ err: error, method: c.req.method, path: c.req.path }, 'database unavailable');
+      deps.log.warn({ ...loggable(error), method: c.req.method, path: c.req.path }, 'database unavailable');
       c.header('Retry-After', '1');
       return problem(c, 503, 'The server cannot reach its database right now. Nothing was saved; please try again in a moment.');
     }
-    deps.log.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
+    deps.log.error({ ...loggable(error), method: c.req.method, path: c.req.path }, 'request failed');
     return problem(c, 500, 'Something went wrong on our side. Please try again in a moment.');
   });
   return app;

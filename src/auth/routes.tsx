@@ -35,6 +35,7 @@ export function authRoutes(deps: Deps) {
     const previous = c.get('session');
     if (previous) await endSession(previous.id);
     const { token, session } = await createSession(db, user.id, policy);
+    deps.log.info({ event: 'session-started', userId: user.id, username: user.username, guest: user.isGuest, address: c.get('clientAddress') }, 'session started');
     writeSessionCookie(c, config, token, session.expiresAt);
     if (wantsJson(c)) return c.json({ user: publicUser(user) }, status);
     return c.redirect('/lobby/', 303);
@@ -118,6 +119,7 @@ export function authRoutes(deps: Deps) {
           const ended = await invalidateUserSessions(db, user.id);
           await revokeUserRefreshTokens(db, user.id);
           await deps.realtime.endSessions(ended);
+          deps.log.info({ event: 'signed-out-everywhere', userId: user.id, sessions: ended.length, address: c.get('clientAddress') }, 'signed out everywhere');
         }
         clearSessionCookie(c, config);
         if (wantsJson(c)) return c.json({ signed_out: true, everywhere: true });

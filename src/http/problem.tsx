@@ -17,7 +17,8 @@ export function problem(c: Context<AppEnv>, status: ContentfulStatusCode, error:
   // Terminals and stream readers (curl, EventSource) get the sentence, not a page.
   const accept = c.req.header('accept') ?? '';
   if (!accept.includes('text/html') && (/text\/(plain|event-stream)/.test(accept) || /\.txt$|\/events$/.test(c.req.path))) {
-    return c.text(`${error}\n`, status);
+    // A terminal must not receive control characters echoed from the URL (an ESC sequence, a forged line).
+    return c.text(`${error.replace(/\p{Cc}/gu, '\uFFFD')}\n`, status);
   }
   return c.html(<ErrorPage status={status} message={error} user={c.get('user')} />, status);
 }

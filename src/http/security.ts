@@ -28,3 +28,12 @@ export const jsonCharset = createMiddleware(async (c, next) => {
   await next();
   if (c.res.headers.get('content-type') === 'application/json') c.res.headers.set('content-type', 'application/json; charset=utf-8');
 });
+
+/**
+ * Dynamic answers (pages with people's messages, JSON with tokens) are never kept by a browser or a
+ * shared cache; static files set their own caching.
+ */
+export const noStore = createMiddleware(async (c, next) => {
+  await next();
+  if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
+});

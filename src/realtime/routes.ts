@@ -36,10 +36,15 @@ export function liveRoutes(deps: Deps) {
   const guard = [requireUser, sameOriginSockets(deps)] as const;
   const policy = sessionPolicy(deps.config);
 
-  /** Ends the socket with 4001 (htmx does not reconnect; the page says "signed out") when the session expires. */
-  function untilSessionEnds(session: Session | null, ws: WSContext): () => void {
-    if (!session) return () => {};
-    return watchSessionExpiry(deps.db, policy, session, () => ws.close(CLOSE_SIGNED_OUT, 'session expired'));
+  /**
+   * Ends the socket with 4001 (htmx does not reconnect; the page says "signed out") when the session
+   * expires, or, for a client that connected with a bearer access token, when that token does.
+   */
+  function untilSessionEnds(session: Session | null, accessExpiresAt: Date | null, ws: WSContext): () => void {
+    if (session) return watchSessionExpiry(deps.db, policy, session, () => ws.close(CLOSE_SIGNED_OUT, 'session expired'));
+    if (!accessExpiresAt) return () => {};
+    const timer = setTimeout(() => ws.close(CLOSE_SIGNED_OUT, 'access token expired'), Math.max(0, accessExpiresAt.getTime() - Date.now()));
+    return () => clearTimeout(timer);
   }
 
   return new Hono<AppEnv>()
@@ -55,7 +60,7 @@ export function liveRoutes(deps: Deps) {
             release = takeSocketSlot(deps, c.get('user')!.id, ws);
             if (ws.readyState !== 1) return;
             socket = { sessionId: c.get('session')?.id ?? null, send: sender(ws), close: (code, reason) => ws.close(code, reason) };
-            stopWatching = untilSessionEnds(c.get('session'), ws);
+            stopWatching = untilSessionEnds(c.get('session'), c.get('accessExpiresAt'), ws);
             lobby.add(socket);
           },
           onClose() {
@@ -89,7 +94,7 @@ export function liveRoutes(deps: Deps) {
               send: sender(ws),
               close: (code, reason) => ws.close(code, reason),
             });
-            stopWatching = untilSessionEnds(c.get('session'), ws);
+            stopWatching = untilSessionEnds(c.get('session'), c.get('accessExpiresAt'), ws);
             hub.join(room.id, room.slug, socket).catch((error) => {
               deps.log.error({ err: error, room: room.slug }, 'could not join a socket to its room');
               ws.close(1011, 'join failed');

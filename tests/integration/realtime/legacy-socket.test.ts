@@ -185,4 +185,20 @@ describe('the old socket protocol, /ws/chat/<room>/', () => {
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(gus.closeCode).toBe(4001);
   });
+
+  it('closes a page socket opened with a bearer token (no cookie) when that token expires, too', async () => {
+    await oldAccount('old_hal', 'Hal');
+    const { access } = (await (await fetch(`${url}/api/token/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'old_hal', password: 'old client password' }),
+    })).json()) as { access: string };
+    const claims = JSON.parse(Buffer.from(access.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    const now = Math.floor(Date.now() / 1000);
+    const shortLived = await sign({ ...claims, iat: now, exp: now + 2 }, SECRET, 'HS256');
+    const room = await LiveClient.open(`${url}/lobby/game/ws/`, { authorization: `Bearer ${shortLived}` });
+    const lobby = await LiveClient.open(`${url}/lobby/ws/`, { authorization: `Bearer ${shortLived}` });
+    expect(await room.waitForClose(5000)).toBe(4001);
+    expect(await lobby.waitForClose(5000)).toBe(4001);
+  });
 });

@@ -63,4 +63,17 @@ describe('every kind of response', () => {
       await https.close();
     }
   });
+
+  it('keeps dynamic answers out of every cache, and lets static files be cached', async () => {
+    for (const path of ['/', '/healthz', '/no/such/page/']) expect((await t.app.request(path)).headers.get('cache-control')).toBe('no-store');
+    expect((await t.app.request('/', { headers: { accept: 'application/json' } })).headers.get('cache-control')).toBe('no-store');
+    expect((await t.app.request('/static/js/live.js')).headers.get('cache-control')).toBe('public, max-age=3600');
+  });
+
+  it('never echoes control characters from the address into a plain-text answer', async () => {
+    const response = await t.app.request('/lobby/%1b%5b2J%0aforged/messages.txt', { headers: { accept: 'text/plain' } });
+    const body = await response.text();
+    expect(body).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(body.trimEnd()).not.toContain('\n');
+  });
 });

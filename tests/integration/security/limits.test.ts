@@ -6,6 +6,7 @@ import { EventStreamClient } from '../../support/events.js';
 import { Person } from '../../support/person.js';
 import { startTestServers, type TestServers } from '../../support/server.js';
 import { LiveClient } from '../../support/socket.js';
+import WebSocket from 'ws';
 
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json', origin: 'http://localhost' };
 const json = (browser: Browser, path: string, body: unknown) =>
@@ -159,5 +160,31 @@ describe('sockets and event streams per person', () => {
     expect(again.closed).toBe(false);
     const events = await EventStreamClient.open(`${url()}/lobby/game/events/`, { cookie: lea.cookie });
     events.close();
+  });
+});
+
+describe('messages per person over the old socket protocol', () => {
+  let servers: TestServers;
+  beforeAll(async () => {
+    servers = await startTestServers(1, { env: { RATE_LIMIT_MESSAGES: '2', REDIS_PREFIX: `limits_${randomBytes(4).toString('hex')}` } });
+  });
+  afterAll(() => servers.close());
+
+  it('answers a message over the limit with an error frame saying so, and stores only what was allowed', async () => {
+    const url = servers.servers[0]!.url;
+    const post = (path: string, body: unknown) => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const account = validSignup({ username: 'old_speedy' });
+    expect((await post('/api/signup/', account)).status).toBe(200);
+    const { access } = await (await post('/api/token/', { username: account.username, password: account.password })).json();
+    const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws/chat/study/?token=${access}`);
+    const frames: Array<{ message_type: string; message: unknown }> = [];
+    ws.on('message', (data) => frames.push(JSON.parse(String(data))));
+    await new Promise((resolve) => ws.once('open', resolve));
+    for (const text of ['a', 'b', 'c']) ws.send(JSON.stringify({ type: 'new_message', message: text }));
+    await expect.poll(() => frames.filter((frame) => ['chat', 'error'].includes(frame.message_type)).length, { timeout: 5000 }).toBe(3);
+    const error = frames.find((frame) => frame.message_type === 'error');
+    expect(error?.message).toMatch(/^Slow down: this message was not sent\. You can send again in \d+ seconds?\.$/);
+    expect(frames.filter((frame) => frame.message_type === 'chat').map((frame) => frame.message)).toEqual(['a', 'b']);
+    ws.close();
   });
 });

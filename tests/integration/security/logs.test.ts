@@ -48,9 +48,18 @@ describe('the log', () => {
     const forged = 'x"\n{"event":"sign-in","outcome":"success","username":"admin"}\r\n';
     const before = lines.length;
     await new Browser(t.app).post('/login/', { username: forged, password: 'whatever it is' });
-    const added = lines.slice(before);
-    expect(added).toHaveLength(1);
-    expect(JSON.parse(added[0]!)).toMatchObject({ event: 'sign-in', username: forged.trim(), outcome: 'wrong-credentials' });
+    // Every line written is one whole JSON object; exactly one of them is the attempt, with the name intact.
+    const added = lines.slice(before).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const attempts = added.filter((entry) => entry.event === 'sign-in');
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ username: forged.trim(), outcome: 'wrong-credentials' });
     expect(signIns().filter((entry) => entry.username === 'admin')).toHaveLength(0);
+  });
+
+  it('records refusals (another site, over a limit) with status, path, address and user', async () => {
+    await new Browser(t.app).post('/logout/', {}, { origin: 'https://evil.example' });
+    const refused = entries().filter((entry) => entry.event === 'refused');
+    expect(refused.at(-1)).toMatchObject({ status: 403, method: 'POST', path: expect.stringMatching(/^\/logout\/?$/), origin: 'https://evil.example' });
+    expect(refused.some((entry) => entry.status === 429 && String(entry.path).startsWith('/login'))).toBe(true);
   });
 });
