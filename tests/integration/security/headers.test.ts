@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const kinds: Array<[string, () => Promise<Response>, number]> = [
+const kinds: Array<[string, () => Response | Promise<Response>, number]> = [
   ['a page', () => t.app.request('/'), 200],
   ['JSON', () => t.app.request('/', { headers: { accept: 'application/json' } }), 200],
   ['a script', () => t.app.request('/static/js/live.js'), 200],
