@@ -3,6 +3,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { accountRoutes } from './auth/account-routes.js';
 import { apiAuthRoutes } from './auth/api.js';
 import { authenticate, requireUser, sameOriginWrites } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
@@ -55,7 +56,8 @@ export function createApp(deps: Deps) {
   app.use('/static/*', serveStatic({ root: publicDir, rewriteRequestPath: (path) => path.replace(/^\/static/, '') }));
   app.route('/', healthRoutes(deps));
   // Forms and JSON bodies are small; anything larger is refused before it is parsed.
-  app.use(bodyLimit({ maxSize: deps.config.limits.requestBytes, onError: (c) => problem(c, 413, 'That request is too large.') }));
+  // The rest of an oversized body is never read, so the connection cannot carry another request.
+  app.use(bodyLimit({ maxSize: deps.config.limits.requestBytes, onError: (c) => (c.header('Connection', 'close'), problem(c, 413, 'That request is too large.')) }));
   app.use(sameOriginWrites(deps));
   app.use(authenticate(deps));
 
@@ -65,6 +67,8 @@ export function createApp(deps: Deps) {
   app.use('/api/*', cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 600 }));
   app.route('/api', apiAuthRoutes(deps));
   app.route('/ws', legacySocketRoutes(deps));
+  app.use('/account/*', requireUser);
+  app.route('/account', accountRoutes(deps));
   app.use('/lobby/*', requireUser);
   app.route('/lobby', liveRoutes(deps));
   app.route('/lobby', eventRoutes(deps));

@@ -50,20 +50,14 @@ export const Layout: FC<{ title: string; user?: User | null; live?: boolean; chi
 const SignedInAs: FC<{ user: User }> = ({ user }) => (
   <div class="whoami">
     <img class="avatar" src={iconUrl(user.icon)} alt="" width="32" height="32" />
-    <span class="whoami-name" title={`@${user.username}`}>
+    <a class="whoami-name" href="/account/" title={`@${user.username}: your account`}>
       {user.firstName}
       {user.isGuest ? <span class="badge">guest</span> : null}
-    </span>
+    </a>
     <form method="post" action="/logout/">
       <button type="submit" class="button-quiet">Sign out</button>
     </form>
-    {user.isGuest ? null : (
-      <form method="post" action="/logout/everywhere/">
-        <button type="submit" class="button-quiet" title="Ends your sessions in every browser and app">
-          Sign out everywhere
-        </button>
-      </form>
-    )}
+
   </div>
 );
 

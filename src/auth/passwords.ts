@@ -27,3 +27,16 @@ const common = new Set((dictionary['passwords-common'] as string[]).map((word) =
 export function isCommonPassword(password: string): boolean {
   return common.has(password.toLowerCase());
 }
+
+// Words anyone would try first against this site (ASVS V6.1.2): its name and what it is about.
+export const CONTEXT_WORDS = ['hubbub', 'hubbubchat', 'chat', 'groupchat', 'chatroom', 'lobby', 'guest', 'admin', 'welcome'];
+const letters = (text: string) => text.toLowerCase().replace(/[^\p{L}]/gu, '');
+
+/**
+ * True when, without its digits, symbols and capitals, the password is one of those words or one of
+ * the person's own names (`Hubbub2024!`, `ada_1815`); a phrase that merely contains them is fine.
+ */
+export function isGuessableHere(password: string, personal: string[]): boolean {
+  const core = letters(password);
+  return core.length > 0 && [...CONTEXT_WORDS, ...personal.map(letters)].includes(core);
+}

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { type User, sessions, users } from '../db/schema.js';
@@ -86,5 +86,11 @@ export async function invalidateSession(db: Db, sessionId: string): Promise<void
 /** Ends every session of the person; answers the ids, so their sockets can be closed too. */
 export async function invalidateUserSessions(db: Db, userId: number): Promise<string[]> {
   const ended = await db.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id });
+  return ended.map((row) => row.id);
+}
+
+/** Ends every session of the person but the one in use (after a password change); answers their ids. */
+export async function invalidateOtherSessions(db: Db, userId: number, keepId: string): Promise<string[]> {
+  const ended = await db.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, keepId))).returning({ id: sessions.id });
   return ended.map((row) => row.id);
 }

@@ -56,3 +56,7 @@ export function publicUser(user: User) {
     is_guest: user.isGuest,
   };
 }
+
+export async function updatePasswordHash(db: Db, userId: number, passwordHash: string): Promise<void> {
+  await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UNSHOWABLE } from '../http/visible-text.js';
 import { ICONS, randomIcon } from './icons.js';
-import { isCommonPassword } from './passwords.js';
+import { isCommonPassword, isGuessableHere } from './passwords.js';
 import { normalizeUsername } from './usernames.js';
 
 const codePoints = (value: string) => [...value].length;
@@ -44,18 +44,28 @@ const passwordIsNotUsername = (form: { username: string; password: string }) =>
   form.password.toLowerCase() !== form.username.toLowerCase();
 const passwordIsNotUsernameIssue = { path: ['password'], message: 'Your password must not be your username.' };
 
-export const signupSchema = signupFields.refine(passwordIsNotUsername, passwordIsNotUsernameIssue);
+const passwordIsNotGuessable = (form: { username: string; password: string; first_name: string; last_name: string }) =>
+  !isGuessableHere(form.password, [form.username, form.first_name, form.last_name]);
+const passwordIsNotGuessableIssue = { path: ['password'], message: 'Choose a password that is not your name or the name of this site, even with digits added.' };
+
+export const signupSchema = signupFields.refine(passwordIsNotUsername, passwordIsNotUsernameIssue).refine(passwordIsNotGuessable, passwordIsNotGuessableIssue);
 
 // The old client sends no icon: it gets a random one, which the person can change later.
 export const apiSignupSchema = signupFields
   .extend({ icon: iconSchema.default(() => randomIcon()) })
-  .refine(passwordIsNotUsername, passwordIsNotUsernameIssue);
+  .refine(passwordIsNotUsername, passwordIsNotUsernameIssue)
+  .refine(passwordIsNotGuessable, passwordIsNotGuessableIssue);
 
 export type SignupInput = z.infer<typeof signupSchema>;
 
 export const loginSchema = z.object({
   username: z.string({ error: 'Enter your username.' }).overwrite(normalizeUsername).min(1, 'Enter your username.').max(64),
   password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(1024),
+});
+
+export const passwordChangeSchema = z.object({
+  current_password: z.string({ error: 'Enter your current password.' }).min(1, 'Enter your current password.').max(1024),
+  new_password: newPasswordSchema,
 });
 
 export const refreshSchema = z.object({

@@ -5,13 +5,22 @@ export class BadRequest extends Error {}
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The body as text; bytes that are not UTF-8 are refused rather than silently replaced with U+FFFD. */
-async function bodyText(c: Context): Promise<string> {
+/** The body's bytes, refused unless they are UTF-8 (rather than silently replaced with U+FFFD). */
+async function utf8Body(c: Context): Promise<{ bytes: ArrayBuffer; text: string }> {
+  const bytes = await c.req.arrayBuffer();
   try {
-    return strictUtf8.decode(await c.req.arrayBuffer());
+    return { bytes, text: strictUtf8.decode(bytes) };
   } catch {
     throw new BadRequest('The body is not valid UTF-8 text.');
   }
+}
+const bodyText = async (c: Context) => (await utf8Body(c)).text;
+
+/** multipart/form-data (no form here uploads files: every part is text, so the whole body is UTF-8). */
+async function parseMultipart(c: Context, type: string): Promise<Record<string, unknown>> {
+  const { bytes } = await utf8Body(c);
+  const data = await new Response(bytes, { headers: { 'content-type': type } }).formData().catch(() => null);
+  return data ? Object.fromEntries(data) : {};
 }
 
 function parseJson(text: string): unknown {
@@ -50,7 +59,7 @@ export async function formFields(c: Context): Promise<Record<string, string>> {
   let body: unknown;
   if (isJsonType(c)) body = parseJson(await bodyText(c));
   else if (/^application\/x-www-form-urlencoded/i.test(type)) body = parseUrlEncoded(await bodyText(c));
-  else body = await c.req.parseBody().catch(() => ({}));
+  else if (/^multipart\/form-data/i.test(type)) body = await parseMultipart(c, type);
   return stringFields(body);
 }
 

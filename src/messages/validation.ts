@@ -7,6 +7,8 @@ export const bodySchema = z
   .string({ error: 'Write a message first.' })
   .trim()
   .min(1, 'Write something before sending.')
+  // HTTP bodies with NUL are refused before this (400); this covers socket frames.
+  .refine((body) => !body.includes('\u0000'), 'Messages cannot contain NUL characters; remove them and send again.')
   .refine((body) => characters(body) <= MAX_MESSAGE_CHARACTERS, {
     error: (issue) => `Messages can be at most 4,000 characters; this one has ${characters(String(issue.input)).toLocaleString('en')}.`,
   });

@@ -4,6 +4,7 @@ import { sessionPolicy } from '../auth/sessions.js';
 import type { AppEnv, Deps } from '../context.js';
 import { problem } from '../http/problem.js';
 import { loadRoom } from '../rooms/middleware.js';
+import { resumeAfter } from './cursor.js';
 import { CLOSE_SIGNED_OUT } from './hub.js';
 import type { Change, PeopleList, RoomListener, RoomNotice } from './listener.js';
 import { TOO_MANY_SOCKETS } from './socket-slot.js';
@@ -33,9 +34,7 @@ export function eventRoutes(deps: Deps) {
     const session = c.get('session');
     const sessionId = session?.id ?? null;
     const accessExpiresAt = c.get('accessExpiresAt');
-    const requested = Number(c.req.header('last-event-id') ?? c.req.query('after'));
-    // Beyond the log (stale, made up) would hide changes: clamp. Absent: from now on.
-    const after = Number.isSafeInteger(requested) && requested >= 0 ? Math.min(requested, room.lastSeq) : room.lastSeq;
+    const after = resumeAfter(c.req.header('last-event-id') ?? c.req.query('after'), room.lastSeq);
     const release = deps.limits.sockets.acquire(user.id);
     if (!release) return problem(c, 429, TOO_MANY_SOCKETS);
     c.header('X-Accel-Buffering', 'no'); // nginx: pass each event on at once

@@ -6,6 +6,7 @@ import { sessionPolicy } from '../auth/sessions.js';
 import type { AppEnv, Deps } from '../context.js';
 import type { Session } from '../auth/sessions.js';
 import { loadRoom } from '../rooms/middleware.js';
+import { resumeAfter } from './cursor.js';
 import { CLOSE_SIGNED_OUT } from './hub.js';
 import type { RoomListener } from './listener.js';
 import { pageListener } from './page-listener.js';
@@ -77,9 +78,7 @@ export function liveRoutes(deps: Deps) {
       loadRoom(deps),
       upgradeWebSocket((c) => {
         const room = c.get('room');
-        const requested = Number(c.req.query('after'));
-        // `after` beyond the room's log (a stale or made-up cursor) would hide changes: clamp it.
-        const after = Number.isSafeInteger(requested) && requested >= 0 ? Math.min(requested, room.lastSeq) : room.lastSeq;
+        const after = resumeAfter(c.req.query('after'), room.lastSeq);
         let socket: RoomListener | undefined;
         let stopWatching = () => {};
         let release = () => {};

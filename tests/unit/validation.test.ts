@@ -62,3 +62,19 @@ describe('signup form', () => {
     }
   });
 });
+
+describe('passwords guessable on this site', () => {
+  const base = { username: 'ada_l', first_name: 'Ada', last_name: 'Lovelace', icon: 'owl' };
+  const refused = (password: string) => {
+    const parsed = signupSchema.safeParse({ ...base, password });
+    return parsed.success ? null : parsed.error.issues[0]!.message;
+  };
+  it("refuse the site's name and the person's own names, however dressed up with digits and symbols", () => {
+    for (const password of ['Hubbub2026!', 'hubbub_hubbub'.slice(0, 6) + '12345', 'Lovelace1815', 'ADA_L!!!!!!!', '#GroupChat99']) {
+      expect(refused(password), password).toMatch(/not your name or the name of this site/);
+    }
+  });
+  it('allow a phrase that merely contains them', () => {
+    expect(refused('hubbub is where Ada chats')).toBeNull();
+  });
+});

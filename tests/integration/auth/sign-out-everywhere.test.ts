@@ -51,10 +51,12 @@ describe('signing out everywhere', () => {
     expect(bystanderSocket.closed).toBe(false);
   });
 
-  it('is offered on every signed-in page, and works without JavaScript', async () => {
+  it('is offered on the account page (linked from every signed-in page), and works without JavaScript', async () => {
     const fay = await Person.signUp(url(), 'button_fay', 'Fay');
     const lobby = await (await fetch(`${url()}/lobby/`, { headers: { cookie: fay.cookie } })).text();
-    expect(lobby).toMatch(/<form method="post" action="\/logout\/everywhere\/">\s*<button[^>]*>\s*Sign out everywhere/);
+    expect(lobby).toMatch(/<a class="whoami-name" href="\/account\/"/);
+    const account = await (await fetch(`${url()}/account/`, { headers: { cookie: fay.cookie } })).text();
+    expect(account).toMatch(/<form method="post" action="\/logout\/everywhere\/"[^>]*>[\s\S]*<button type="submit"[^>]*>Sign out everywhere<\/button>/);
     const response = await fetch(`${url()}/logout/everywhere/`, { method: 'POST', headers: { cookie: fay.cookie, origin: url() }, redirect: 'manual' });
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/');

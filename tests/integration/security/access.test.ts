@@ -181,6 +181,8 @@ const TABLE: Row[] = [
   row('DELETE /lobby/:room/messages/:seq',     'delete the member’s message',              [200, 403, 401, 403], async (who) => sendJson(who, 'DELETE', await messagePath())),
   row('POST /lobby/:room/messages/:seq',       'edit by form (_method=PATCH)',             [303, 403, 303, 403], async (who) => http(who, 'POST', await messagePath(), { form: { _method: 'PATCH', body: 'edited' } })),
   row('POST /lobby/:room/messages/:seq',       'delete (JSON, _method=DELETE)',            [200, 403, 401, 403], async (who) => sendJson(who, 'POST', await messagePath(), { _method: 'DELETE' })),
+  row('GET /account',                          'the account page',                         [200, 200, 303, 200], (who) => http(who, 'GET', '/account/')),
+  row('POST /account/password',                'change password (JSON, wrong current one)', [422, 422, 401, 403], (who) => sendJson(who, 'POST', '/account/password/', { current_password: 'not the password', new_password: 'another long passphrase 9' })),
   row('GET /lobby',                            'the lobby',                                [200, 200, 303, 200], (who) => http(who, 'GET', '/lobby/')),
   row('GET /lobby',                            'the lobby (JSON)',                         [200, 200, 401, 200], (who) => getJson(who, '/lobby/')),
   row('POST /lobby',                           'create a room (JSON)',                     [201, 201, 401, 201], (who) => sendJson(who, 'POST', '/lobby/', { name: `Room ${next()}`, image: 'chat' })),
@@ -201,7 +203,7 @@ describe('who may do what: every route × member, other user, anonymous, guest',
 
 // app.use() paths that only guard or decorate requests (headers, auth, limits, room loading) and
 // answer nothing of their own. Static files are app.use() too, but they answer: they have rows.
-const MIDDLEWARE_PATHS = new Set(['/*', '/api/*', '/lobby/*', '/lobby/:room/messages/*']);
+const MIDDLEWARE_PATHS = new Set(['/*', '/api/*', '/account/*', '/lobby/*', '/lobby/:room/messages/*']);
 
 describe('the table', () => {
   it('has a row for every route the app registers, and none for a route it does not', async () => {
