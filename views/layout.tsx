@@ -50,7 +50,7 @@ export const Layout: FC<{ title: string; user?: User | null; live?: boolean; chi
 const SignedInAs: FC<{ user: User }> = ({ user }) => (
   <div class="whoami">
     <img class="avatar" src={iconUrl(user.icon)} alt="" width="32" height="32" />
-    <a class="whoami-name" href="/account/" title={`@${user.username}: your account`}>
+    <a class="whoami-name" href="/account/" hx-ignore title={`@${user.username}: your account`}>
       {user.firstName}
       {user.isGuest ? <span class="badge">guest</span> : null}
     </a>

@@ -25,7 +25,7 @@ export const LobbyPage: FC<LobbyProps> = ({ user, rooms, counts, newRoom = {}, e
   <Layout title="Lobby" user={user} live>
     <Live url="/lobby/ws/" pingIntervalMs={pingIntervalMs}>
       <section aria-labelledby="lobby-title">
-        <h1 id="lobby-title">Welcome, {user.firstName}</h1>
+        <h1 id="lobby-title" hx-ignore>Welcome, {user.firstName}</h1>
         <p class="lede">Pick a room to join the conversation.</p>
         <RoomCards rooms={rooms} counts={counts} />
       </section>

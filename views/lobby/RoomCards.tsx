@@ -9,7 +9,7 @@ const peopleHere = (count: number) => (count === 0 ? 'Nobody here yet' : count =
 export const RoomCards: FC<{ rooms: Room[]; counts: Map<number, number>; oob?: boolean }> = ({ rooms, counts, oob }) => (
   <ul id={ids.roomGrid} class="room-grid" hx-swap-oob={oob ? 'true' : undefined}>
     {rooms.map((room) => (
-      <li class="room-card">
+      <li class="room-card" hx-ignore>
         <a href={`/lobby/${room.slug}/`}>
           <img src={roomImageUrl(room.image)} alt="" width="320" height="180" />
           <h2>{room.name}</h2>

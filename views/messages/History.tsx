@@ -38,8 +38,8 @@ export const HistoryPage: FC<HistoryProps & { user: User }> = (props) => {
     <Layout title={`${props.room.name}: older messages`} user={props.user}>
       <div class="room history">
         <header class="room-header">
-          <a class="back-link" href={`/lobby/${props.room.slug}/`}>← Back to {props.room.name}</a>
-          <h1>Older messages in {props.room.name}</h1>
+          <a class="back-link" href={`/lobby/${props.room.slug}/`} hx-ignore>← Back to {props.room.name}</a>
+          <h1 hx-ignore>Older messages in {props.room.name}</h1>
         </header>
         <ol class="messages" aria-label={`Older messages in ${props.room.name}`}>
           {props.hasOlder && oldest ? (

@@ -16,7 +16,7 @@ export const MessageItem: FC<{ message: MessageView; roomSlug: string; own: bool
     <li id={ids.message(message.seq)} data-seq={message.seq} class={deleted ? 'message message-deleted' : 'message'}>
       <img class="avatar" src={iconUrl(message.author.icon)} alt="" width="36" height="36" />
       <div class="message-main">
-        <p class="message-meta">
+        <p class="message-meta" hx-ignore>
           <span class="author">{message.author.firstName}</span>
           <span class="username">@{message.author.username}</span>
           <MessageTime at={message.createdAt} />

@@ -12,7 +12,7 @@ export interface NoticeProps {
 
 /** "Ada joined the room" / "Ada left the room", placed in the message list where it happened. */
 export const Notice: FC<NoticeProps> = ({ afterSeq, noticeKey, kind, firstName, at }) => (
-  <li id={ids.notice(afterSeq, noticeKey)} class={`notice notice-${kind}`}>
+  <li id={ids.notice(afterSeq, noticeKey)} class={`notice notice-${kind}`} hx-ignore>
     <span>{kind === 'joined' ? `${firstName} joined the room` : `${firstName} left the room`}</span>{' '}
     <MessageTime at={at} />
   </li>

@@ -15,7 +15,7 @@ export const PresenceList: FC<{ people: PresentUser[]; oob?: boolean }> = ({ peo
     <h2>
       In the room now <span class="count">{people.length}</span>
     </h2>
-    <ul>
+    <ul hx-ignore>
       {people.slice(0, LISTED).map((person) => (
         <li>
           <img class="avatar" src={iconUrl(person.icon)} alt="" width="28" height="28" />

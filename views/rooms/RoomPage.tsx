@@ -24,7 +24,7 @@ export interface RoomPageProps {
 export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, hasOlder, people, composer, pingIntervalMs }) => (
   <Layout title={room.name} user={user} live>
     <div class="room">
-      <header class="room-header">
+      <header class="room-header" hx-ignore>
         <a class="back-link" href="/lobby/">← Lobby</a>
         <h1 id="room-title">{room.name}</h1>
         {room.description ? <p class="room-description">{room.description}</p> : null}

@@ -65,3 +65,17 @@ describe('bytes no person types', () => {
     expect((await response.json()).body).toBe('café 👩‍💻 + 100%');
   });
 });
+
+describe('text people wrote, on the page', () => {
+  it('sits inside an element htmx ignores: bodies, author names, the room header, the greeting', async () => {
+    await ada.post('/lobby/', { name: 'Ignored Room', description: 'a <div hx-get="/logout/">', image: 'chat' });
+    await ada.post('/lobby/ignored-room/messages/', { body: 'plain words', client_id: 'wrap-1' });
+    const room = await (await ada.get('/lobby/ignored-room/')).text();
+    expect(room).toMatch(/<header class="room-header" hx-ignore="?"?[^>]*>[\s\S]*Ignored Room[\s\S]*&lt;div hx-get=&quot;\/logout\/&quot;&gt;[\s\S]*<\/header>/);
+    expect(room).toMatch(/<p class="message-meta" hx-ignore="?"?[^>]*><span class="author">Ada<\/span>/);
+    expect(room).toMatch(/<div class="message-body" hx-ignore="?"?[^>]*>plain words<\/div>/);
+    const lobby = await (await ada.get('/lobby/')).text();
+    expect(lobby).toMatch(/<h1 id="lobby-title" hx-ignore="?"?[^>]*>Welcome, Ada<\/h1>/);
+    expect(lobby).toMatch(/<li class="room-card" hx-ignore="?"?[^>]*><a href="\/lobby\/ignored-room\/">/);
+  });
+});
