@@ -263,7 +263,7 @@ export function itemProblems(item: MessageItemView, expected: string, baselineSh
 
 const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'data', 'xlink:href', 'poster', 'background', 'codebase', 'cite', 'srcset', 'ping']);
 
-/** Counts of what would run or redirect in a browser: scripts, frames, handlers, htmx attributes. */
+/** Counts of what would run or redirect in a browser: scripts, frames, handlers, live htmx attributes. */
 export function dangerCounts(tokens: Token[]): Record<string, number> {
   const counts: Record<string, number> = {};
   const bump = (key: string) => (counts[key] = (counts[key] ?? 0) + 1);
@@ -273,7 +273,8 @@ export function dangerCounts(tokens: Token[]): Record<string, number> {
     if (token.name === 'meta' && token.attrs.some(([name]) => name === 'http-equiv')) bump('<meta http-equiv>');
     for (const [name, value] of token.attrs) {
       if (name.startsWith('on')) bump('on* attribute');
-      if (name.startsWith('hx-') || name.startsWith('data-hx-')) bump(`${name.split(/[:=]/)[0]} attribute`);
+      // hx-ignore only switches htmx off (the app puts it around people's text), so it is not counted.
+      if ((name.startsWith('hx-') || name.startsWith('data-hx-')) && name !== 'hx-ignore') bump(`${name.split(/[:=]/)[0]} attribute`);
       if (URL_ATTRIBUTES.has(name) && /^\s*(javascript|vbscript|data):/i.test(decode(value))) bump('script URL');
       if (name === 'srcdoc' || name === 'autofocus') bump(name);
     }
