@@ -86,10 +86,10 @@ export async function historyBefore(baseUrl: string, guest: Guest, slug: string,
   return { messages: body.messages, hasOlder: body.has_older };
 }
 
-/** The signed-in user's username, as the page header shows it (`@name`, without the @). */
+/** The signed-in user's username (who am I: `GET /` as JSON). */
 export async function whoAmI(baseUrl: string, guest: Guest): Promise<string> {
-  const response = await fetch(`${baseUrl}/lobby/`, { headers: { cookie: guest.cookie, accept: 'text/html' } });
-  const name = (await response.text()).match(/class="whoami-name" title="@([^"]+)"/)?.[1];
-  if (response.status !== 200 || !name) throw new Error(`could not tell who is signed in: ${response.status}`);
+  const response = await fetch(`${baseUrl}/`, { headers: { cookie: guest.cookie, accept: 'application/json' } });
+  const name = response.ok ? ((await response.json()) as { user: { username: string } | null }).user?.username : undefined;
+  if (!name) throw new Error(`could not tell who is signed in: ${response.status}`);
   return name;
 }

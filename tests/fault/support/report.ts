@@ -18,6 +18,8 @@ export interface TimelineEntry {
 /** One scenario's line in test-results/fault-report.jsonl. */
 export interface ScenarioReport extends Observations {
   file: string;
+  /** The recovery bound this scenario was held to (ms). */
+  recoveryBoundMs?: number;
   scenario: string;
   /** What was broken, in words. */
   fault: string;
