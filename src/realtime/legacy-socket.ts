@@ -80,6 +80,7 @@ export function legacySocketRoutes(deps: Deps) {
         frame(ws, { message_type: 'error', message, firstname: user.firstName, username: user.username, timestamp: new Date().toISOString() });
 
       let release = () => {};
+      let inOrder: Promise<void> = Promise.resolve();
       return {
         async onOpen(_event, ws) {
           release = takeSocketSlot(deps, user.id, ws);
@@ -96,28 +97,14 @@ export function legacySocketRoutes(deps: Deps) {
             ws.close(1011, 'join failed');
           });
         },
-        async onMessage(event, ws) {
-          let input: unknown;
-          try {
-            input = JSON.parse(String(event.data));
-          } catch {
-            return error(ws, 'That frame is not JSON. Send {"type":"new_message","message":"…"}.');
-          }
-          const parsed = incomingSchema.safeParse(input);
-          if (!parsed.success) {
-            const issue = parsed.error.issues[0]!;
-            return error(ws, issue.path[0] === 'message' ? issue.message : 'Unknown frame. Send {"type":"new_message","message":"…"}.');
-          }
-          if (!mayInRoom(user, 'post', room)) return error(ws, 'You can read this room but not post in it.');
-          const verdict = await deps.limits.write(user.id);
-          if (!verdict.ok) return error(ws, `Slow down: this message was not sent. You can send again in ${duration(verdict.retryAfter)}.`);
-          try {
-            const { seq } = await appendMessage(db, { roomId: room.id, authorId: user.id, body: parsed.data.message, clientId: null });
-            broadcastChange(realtime, log, room.id, seq);
-          } catch (sendError) {
-            log.warn({ err: sendError, room: room.slug }, 'an old-protocol message could not be stored');
-            error(ws, 'The message could not be stored; please send it again.');
-          }
+        // One client's messages are stored in the order it sent them: each frame waits for the one before.
+        onMessage(event, ws) {
+          inOrder = inOrder
+            .then(() => store(event.data, ws))
+            .catch((storeError: unknown) => {
+              log.warn({ err: storeError, room: room.slug }, 'an old-protocol frame failed');
+              error(ws, 'The message could not be stored; please send it again.');
+            });
         },
         onClose() {
           release();
@@ -125,6 +112,30 @@ export function legacySocketRoutes(deps: Deps) {
           if (listener) realtime.hub.leave(room.id, listener);
         },
       };
+
+      async function store(data: unknown, ws: WSContext) {
+        let input: unknown;
+        try {
+          input = JSON.parse(String(data));
+        } catch {
+          return error(ws, 'That frame is not JSON. Send {"type":"new_message","message":"…"}.');
+        }
+        const parsed = incomingSchema.safeParse(input);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          return error(ws, issue.path[0] === 'message' ? issue.message : 'Unknown frame. Send {"type":"new_message","message":"…"}.');
+        }
+        if (!mayInRoom(user, 'post', room)) return error(ws, 'You can read this room but not post in it.');
+        const verdict = await deps.limits.write(user.id);
+        if (!verdict.ok) return error(ws, `Slow down: this message was not sent. You can send again in ${duration(verdict.retryAfter)}.`);
+        try {
+          const { seq } = await appendMessage(db, { roomId: room.id, authorId: user.id, body: parsed.data.message, clientId: null });
+          broadcastChange(realtime, log, room.id, seq);
+        } catch (sendError) {
+          log.warn({ err: sendError, room: room.slug }, 'an old-protocol message could not be stored');
+          error(ws, 'The message could not be stored; please send it again.');
+        }
+      }
     }),
   );
 }
