@@ -163,12 +163,27 @@
     const when = delayMs ? ` in ${Math.ceil(delayMs / 1000)} s` : '';
     entry.querySelector('.pending-status').textContent = `Not sent yet: ${reason}. Retrying${when}…`;
     clearTimeout(entry.timer);
-    entry.timer = setTimeout(() => resend(entry), delay);
+    entry.timer = setTimeout(flushOutbox, delay);
     entry.attempts++;
   }
+  // The outbox goes out oldest first, one at a time, and stops at the first message that must wait,
+  // so a later message never overtakes an earlier one (they would be stored out of order).
+  const isPending = (entry) => !entry.dataset.seq && !entry.classList.contains('pending-refused');
+  let flushing = null;
+  function flushOutbox() {
+    flushing = flushing || (async () => {
+      for (;;) {
+        const box = outbox();
+        const next = box && Array.from(box.children).find(isPending);
+        if (!next || !(await resend(next))) return;
+      }
+    })().finally(() => (flushing = null));
+    return flushing;
+  }
+  /** Sends one outbox entry again; true when it is done (stored, or refused for good). */
   async function resend(entry) {
     clearTimeout(entry.timer);
-    if (!entry.isConnected || entry.dataset.seq) return;
+    if (!entry.isConnected || entry.dataset.seq) return true;
     const { clientId, body, url } = entry.sent;
     let response;
     try {
@@ -179,19 +194,24 @@
         credentials: 'same-origin',
       });
     } catch {
-      return retryLater(entry, 'no connection to the server');
+      retryLater(entry, 'no connection to the server');
+      return false;
     }
-    if (response.status >= 500) return retryLater(entry, 'the server could not store it');
-    if (response.status === 429) return retryLater(entry, 'slow down, you are sending too fast', retryAfterMs(response));
+    if (response.status >= 500 || response.status === 429) {
+      if (response.status === 429) retryLater(entry, 'slow down, you are sending too fast', retryAfterMs(response));
+      else retryLater(entry, 'the server could not store it');
+      return false;
+    }
     const answer = await response.json().catch(() => ({}));
     if (response.ok && answer.seq) {
       entry.dataset.seq = String(answer.seq);
       entry.querySelector('.pending-status').textContent = 'Sent.';
       clearDelivered();
-      return;
+      return true;
     }
     entry.classList.add('pending-refused');
     entry.querySelector('.pending-status').textContent = `Not sent: ${answer.error || 'the server refused it'}`;
+    return true;
   }
   /** Outbox entries whose message the page now shows. */
   function clearDelivered() {
@@ -268,7 +288,7 @@
   }
   window.addEventListener('online', () => {
     const box = outbox();
-    if (box) for (const entry of Array.from(box.children)) void resend(entry);
+    if (box) void flushOutbox();
   });
 
   // Back/forward cache: the extension closed the socket on pagehide; open it again.
