@@ -14,7 +14,7 @@ import { mayInRoom } from '../rooms/access.js';
 import { findRoomBySlug } from '../rooms/queries.js';
 import { CLOSE_SIGNED_OUT } from './hub.js';
 import { takeSocketSlot } from './socket-slot.js';
-import type { Change, RoomListener, RoomNotice } from './listener.js';
+import type { Change, FrameMemo, RoomListener, RoomNotice } from './listener.js';
 import { sender } from './routes.js';
 
 /**
@@ -91,7 +91,7 @@ export function legacySocketRoutes(deps: Deps) {
           const { messages } = await historyPage(db, room.id, PAGE_SIZE);
           const shown = messages.filter((message) => message.deletedAt === null && message.seq <= lastSeq);
           frame(ws, { message_type: 'old_data', message: shown.map(item), firstname: user.firstName, username: user.username, timestamp: new Date().toISOString() });
-          listener = legacyListener(user, lastSeq, (value) => frame(ws, value), (code, reason) => ws.close(code, reason));
+          listener = legacyListener(user, lastSeq, sender(ws), (code, reason) => ws.close(code, reason));
           realtime.hub.join(room.id, room.slug, listener).catch((joinError) => {
             log.error({ err: joinError, room: room.slug }, 'could not join an old-protocol socket to its room');
             ws.close(1011, 'join failed');
@@ -141,24 +141,25 @@ export function legacySocketRoutes(deps: Deps) {
 }
 
 /** The room as the old protocol tells it: new messages and join/leave sentences, nothing else. */
-function legacyListener(user: User, after: number, send: (frame: LegacyFrame) => void, close: (code: number, reason: string) => void): RoomListener {
+function legacyListener(user: User, after: number, send: (frame: Buffer) => void, close: (code: number, reason: string) => void): RoomListener {
   return {
     user,
     sessionId: null,
     lastSeq: after,
     catchUp: 'stream',
-    changes(changes: Change[], after: number) {
+    changes(changes: Change[], after: number, _last: number, memo: FrameMemo) {
       for (const { message } of changes) {
         // Only messages new to this socket (perhaps already edited: as they are now); the old
         // protocol knows nothing of edits and deletes of what it has shown.
         if (message.seq <= after || message.deletedAt !== null) continue;
-        send({ message_type: 'chat', ...item(message) });
+        send(memo.get(`legacy ${message.updatedSeq}`, () => JSON.stringify({ message_type: 'chat', ...item(message) } satisfies LegacyFrame)));
       }
     },
     people() {},
-    notice(notice: RoomNotice) {
+    notice(notice: RoomNotice, memo: FrameMemo) {
       const sentence = `${notice.firstName} ${notice.kind === 'joined' ? 'joined' : 'left'} the chat`;
-      send({ message_type: 'joined_chat', message: sentence, firstname: notice.firstName, username: notice.username, timestamp: notice.at.toISOString() });
+      const frame: LegacyFrame = { message_type: 'joined_chat', message: sentence, firstname: notice.firstName, username: notice.username, timestamp: notice.at.toISOString() };
+      send(memo.get('legacy', () => JSON.stringify(frame)));
     },
     reload() {},
     close,

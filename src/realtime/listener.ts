@@ -32,14 +32,32 @@ export class Change {
   }
 }
 
+/**
+ * Frames built while serving one change (or notice) to a room's listeners, shared by every listener
+ * that needs the same frame: rendered and encoded to UTF-8 once, then the same bytes are written to
+ * each socket. Keys name the frame's form and whatever it depends on.
+ */
+export class FrameMemo {
+  private readonly frames = new Map<string, Buffer>();
+
+  get(key: string, build: () => string): Buffer {
+    let frame = this.frames.get(key);
+    if (!frame) {
+      frame = Buffer.from(build());
+      this.frames.set(key, frame);
+    }
+    return frame;
+  }
+}
+
 /** Who is in the room, rendered once per form. */
 export class PeopleList {
-  private asHtml: string | undefined;
+  private asHtml: Buffer | undefined;
 
   constructor(readonly people: PresentUser[]) {}
 
-  html(): string {
-    return (this.asHtml ??= presenceFrame(this.people));
+  html(): Buffer {
+    return (this.asHtml ??= Buffer.from(presenceFrame(this.people)));
   }
 
   json() {
@@ -72,10 +90,13 @@ export interface RoomListener {
    * whole log); 'stream' keeps sending the log in batches (a stream reader wants every change).
    */
   readonly catchUp: 'reload' | 'stream';
-  /** Changes above `after` (this listener's lastSeq before them), in order, up to `last`. */
-  changes(changes: Change[], after: number, last: number): void;
+  /**
+   * Changes above `after` (this listener's lastSeq before them), in order, up to `last`. Listeners
+   * that would send the same frame take it from `memo`.
+   */
+  changes(changes: Change[], after: number, last: number, memo: FrameMemo): void;
   people(list: PeopleList): void;
-  notice(notice: RoomNotice): void;
+  notice(notice: RoomNotice, memo: FrameMemo): void;
   /** Too far behind to replay ('reload' listeners): it is closed right after. */
   reload(): void;
   close(code: number, reason: string): void;

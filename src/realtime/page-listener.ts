@@ -1,13 +1,13 @@
 import type { User } from '../db/schema.js';
 import { messagesFrame, noticeFrame, reloadFrame } from './frames.js';
-import type { Change, PeopleList, RoomListener, RoomNotice } from './listener.js';
+import type { Change, FrameMemo, PeopleList, RoomListener, RoomNotice } from './listener.js';
 
 /** A room page's socket: every change, notice and list as an htmx fragment (see frames.tsx). */
 export function pageListener(options: {
   user: User;
   sessionId: string | null;
   after: number;
-  send: (frame: string) => void;
+  send: (frame: string | Buffer) => void;
   close: (code: number, reason: string) => void;
 }): RoomListener {
   const { user, sessionId, send, close } = options;
@@ -16,15 +16,19 @@ export function pageListener(options: {
     sessionId,
     lastSeq: options.after,
     catchUp: 'reload',
-    changes(changes: Change[], after: number, last: number) {
-      send(messagesFrame(changes.map((change) => change.html(change.message.authorId === user.id)), after, last));
+    changes(changes: Change[], after: number, last: number, memo: FrameMemo) {
+      const frame = () => messagesFrame(changes.map((change) => change.html(change.message.authorId === user.id)), after, last);
+      // The author's own copy carries the edit and delete forms; everyone else shares one frame.
+      const own = changes.some((change) => change.message.authorId === user.id);
+      send(own ? frame() : memo.get(`page ${after} ${last}`, frame));
     },
     people(list: PeopleList) {
       send(list.html());
     },
-    notice(notice: RoomNotice) {
+    notice(notice: RoomNotice, memo: FrameMemo) {
       // Placed after the change the page had when it happened.
-      send(noticeFrame({ kind: notice.kind, firstName: notice.firstName, at: notice.at, noticeKey: notice.key, afterSeq: this.lastSeq }));
+      const afterSeq = this.lastSeq;
+      send(memo.get(`page ${afterSeq}`, () => noticeFrame({ kind: notice.kind, firstName: notice.firstName, at: notice.at, noticeKey: notice.key, afterSeq })));
     },
     reload() {
       send(reloadFrame());

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { changesAfter } from '../messages/queries.js';
-import { Change, type RoomListener } from './listener.js';
+import { Change, FrameMemo, type RoomListener } from './listener.js';
 
 export const CLOSE_RELOAD = 4002;
 
@@ -89,6 +89,7 @@ export class RoomFeed {
     // Each change is rendered (HTML, JSON) at most once, by the first listener that needs that form.
     const batch = (truncated ? changes.slice(0, replayLimit) : changes).map((message) => new Change(message, roomSlug));
     const last = batch[batch.length - 1]!.updatedSeq;
+    const memo = new FrameMemo();
     for (const listener of sockets) {
       if (!current.has(listener)) continue;
       if (truncated && listener.lastSeq === from && listener.catchUp === 'reload') {
@@ -102,7 +103,7 @@ export class RoomFeed {
       if (mine.length === 0) continue;
       const after = listener.lastSeq;
       listener.lastSeq = last;
-      listener.changes(mine, after, last);
+      listener.changes(mine, after, last, memo);
     }
     // A stream reader further behind gets the next batch in the next run.
     if (truncated) this.dirty = true;

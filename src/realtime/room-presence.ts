@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { type Bus, type BusEvent, LOBBY_CHANNEL, roomChannel } from './bus.js';
-import { PeopleList, type RoomListener } from './listener.js';
+import { FrameMemo, PeopleList, type RoomListener } from './listener.js';
 import type { Presence } from './presence.js';
 
 interface RoomPresenceOptions {
@@ -106,7 +106,8 @@ export class RoomPresence {
 
   showNotice(event: Extract<BusEvent, { type: 'notice' }>): void {
     const notice = { kind: event.kind, firstName: event.firstName, username: event.username ?? '', at: new Date(event.at), key: event.key };
-    for (const socket of this.options.sockets()) socket.notice(notice);
+    const memo = new FrameMemo();
+    for (const socket of this.options.sockets()) socket.notice(notice, memo);
   }
 
   private announce(kind: 'joined' | 'left', user: Pick<User, 'id' | 'firstName' | 'username'>): Promise<void> {

@@ -1,6 +1,7 @@
 import { upgradeWebSocket } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { WSContext } from 'hono/ws';
+import type { WebSocket } from 'ws';
 import { requireUser, sameOriginSockets } from '../auth/middleware.js';
 import { sessionPolicy } from '../auth/sessions.js';
 import type { AppEnv, Deps } from '../context.js';
@@ -18,13 +19,18 @@ import { takeSocketSlot } from './socket-slot.js';
 // htmx reconnects and the page catches up from the database, while everyone else is unaffected.
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Writes text frames to one socket. A frame shared by many sockets comes as bytes encoded once
+ * (see FrameMemo), sent as a text frame without copying.
+ */
 export function sender(ws: WSContext) {
-  return (frame: string) => {
+  const raw = ws.raw as WebSocket | undefined;
+  return (frame: string | Buffer) => {
     // A socket closing under us just misses the frame; it catches up from the database on reconnect.
     if (ws.readyState !== 1) return;
-    const buffered = (ws.raw as { bufferedAmount?: number } | undefined)?.bufferedAmount ?? 0;
-    if (buffered > MAX_BUFFERED_BYTES) return ws.close(1013, 'too far behind; reconnect to catch up');
-    ws.send(frame);
+    if ((raw?.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) return ws.close(1013, 'too far behind; reconnect to catch up');
+    if (raw) raw.send(frame, { binary: false });
+    else ws.send(typeof frame === 'string' ? frame : frame.toString());
   };
 }
 

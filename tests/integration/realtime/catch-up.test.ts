@@ -22,7 +22,7 @@ afterAll(() => t.close());
 
 function page(after: number) {
   const frames: string[] = [];
-  const socket = pageListener({ user: ada, sessionId: null, after, send: (frame) => frames.push(frame), close: () => {} });
+  const socket = pageListener({ user: ada, sessionId: null, after, send: (frame) => frames.push(String(frame)), close: () => {} });
   return { socket, seqs: () => frames.flatMap(itemSeqs) };
 }
 
