@@ -1,7 +1,12 @@
 import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { type Message, messages, rooms, type User, users } from '../db/schema.js';
+import { type Message, messages, type User, users } from '../db/schema.js';
 import { mayChangeMessage } from '../rooms/access.js';
+import { reserveSeqs } from './append.js';
+
+// Appending lives in append.ts (concurrent appends to one room share a transaction); re-exported
+// so callers keep one place to import message queries from.
+export { type Appended, appendMessage, type NewMessage } from './append.js';
 
 /** A message with what every view of it shows about its author. */
 export type MessageView = Message & { author: Pick<User, 'id' | 'username' | 'firstName' | 'icon'> };
@@ -34,48 +39,9 @@ class Unchanged extends Error {}
 
 /** Takes the room's next seq; the row lock it takes orders every writer of the room. */
 async function nextSeq(tx: Db, roomId: number): Promise<number> {
-  const [room] = await tx
-    .update(rooms)
-    .set({ lastSeq: sql`${rooms.lastSeq} + 1` })
-    .where(eq(rooms.id, roomId))
-    .returning({ seq: rooms.lastSeq });
-  if (!room) throw new Unchanged();
-  return room.seq;
-}
-
-export interface NewMessage {
-  roomId: number;
-  authorId: number;
-  body: string;
-  clientId: string | null;
-}
-
-/**
- * Appends a message at the room's next seq, in one transaction, so commit order is seq order.
- * A retry with the same client_id returns the message already stored (created: false).
- */
-export async function appendMessage(db: Db, input: NewMessage): Promise<{ seq: number; created: boolean }> {
-  try {
-    const seq = await db.transaction(async (tx) => {
-      const seq = await nextSeq(tx as unknown as Db, input.roomId);
-      const [row] = await tx
-        .insert(messages)
-        .values({ ...input, seq, updatedSeq: seq })
-        .onConflictDoNothing()
-        .returning({ seq: messages.seq });
-      if (!row) throw new Unchanged(); // the same client_id is already stored: give its seq back unused
-      return row.seq;
-    });
-    return { seq, created: true };
-  } catch (error) {
-    if (!(error instanceof Unchanged) || input.clientId === null) throw error;
-    const [existing] = await db
-      .select({ seq: messages.seq })
-      .from(messages)
-      .where(and(eq(messages.roomId, input.roomId), eq(messages.authorId, input.authorId), eq(messages.clientId, input.clientId)));
-    if (!existing) throw error;
-    return { seq: existing.seq, created: false };
-  }
+  const seq = await reserveSeqs(tx, roomId, 1);
+  if (seq === null) throw new Unchanged();
+  return seq;
 }
 
 export type ChangeResult = { seq: number } | { error: 'not_found' | 'forbidden' };

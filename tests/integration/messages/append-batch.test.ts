@@ -1,0 +1,216 @@
+import { asc, eq, sql } from 'drizzle-orm';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../../src/db/client.js';
+import { messages, rooms, users } from '../../../src/db/schema.js';
+import { type Appended, appendMessage } from '../../../src/messages/queries.js';
+import { insertRoom } from '../../../src/rooms/queries.js';
+import { openTestDatabase } from '../../support/database.js';
+
+// Many people sending into one room at once: their messages share transactions (group commit), and
+// each must still get its own seq, in the order they sent, with retries stored once and no holes.
+let database: Awaited<ReturnType<typeof openTestDatabase>>;
+let db: Db;
+let ada: number;
+let bob: number;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  db = database.db;
+  const people = await db
+    .insert(users)
+    .values(['ada', 'bob'].map((name) => ({ username: name, usernameSkeleton: name, firstName: name, icon: 'fox' })))
+    .returning({ id: users.id });
+  [ada, bob] = people.map((person) => person.id) as [number, number];
+});
+afterAll(() => database.close());
+
+let roomCount = 0;
+async function newRoom(): Promise<number> {
+  const slug = `room-${++roomCount}`;
+  return (await insertRoom(db, { slug, name: slug, description: '', image: 'game', createdBy: null }))!.id;
+}
+
+/** The same database, counting the transactions begun through it. */
+function countingTransactions(inner: Db) {
+  let count = 0;
+  const counted = new Proxy(inner, {
+    get(target, property) {
+      if (property !== 'transaction') return Reflect.get(target, property, target);
+      return (...args: Parameters<Db['transaction']>) => {
+        count++;
+        return target.transaction(...args);
+      };
+    },
+  });
+  return { db: counted, transactions: () => count };
+}
+
+async function storedLog(roomId: number) {
+  const rows = await db.select({ seq: messages.seq, body: messages.body }).from(messages).where(eq(messages.roomId, roomId)).orderBy(asc(messages.seq));
+  const [room] = await db.select({ lastSeq: rooms.lastSeq }).from(rooms).where(eq(rooms.id, roomId));
+  return { seqs: rows.map((row) => row.seq), bodies: rows.map((row) => row.body), lastSeq: room!.lastSeq };
+}
+
+const from = (first: number, count: number) => Array.from({ length: count }, (_, i) => first + i);
+
+describe('many messages sent into one room at once', () => {
+  it('are all stored, each at the seq its sender was told, in the order they were sent, with no holes', async () => {
+    const roomId = await newRoom();
+    for (const body of ['earlier 1', 'earlier 2']) await appendMessage(db, { roomId, authorId: ada, body, clientId: null });
+    const counting = countingTransactions(db);
+
+    const sent = await Promise.all(
+      from(0, 300).map((i) => appendMessage(counting.db, { roomId, authorId: i % 2 ? ada : bob, body: `burst ${i}`, clientId: `burst-${i}` })),
+    );
+
+    expect(sent).toEqual(from(0, 300).map((i) => ({ seq: 3 + i, created: true })));
+    const log = await storedLog(roomId);
+    expect(log.seqs).toEqual(from(1, 302));
+    expect(log.bodies.slice(2)).toEqual(from(0, 300).map((i) => `burst ${i}`));
+    expect(log.lastSeq).toBe(302);
+    // The first goes at once on its own; the 299 that arrive meanwhile wait and share the next ones.
+    expect(counting.transactions()).toBeGreaterThan(1);
+    expect(counting.transactions()).toBeLessThanOrEqual(3);
+  });
+
+  it('a message to a quiet room goes at once, in its own transaction', async () => {
+    const roomId = await newRoom();
+    const counting = countingTransactions(db);
+    expect(await appendMessage(counting.db, { roomId, authorId: ada, body: 'hello?', clientId: 'lone' })).toEqual({ seq: 1, created: true });
+    expect(counting.transactions()).toBe(1);
+  });
+});
+
+describe('retries sent at the same time as the original', () => {
+  it('store one message per client_id; every retry gets its seq, and only the first is "created"', async () => {
+    const roomId = await newRoom();
+    // 100 client_ids three times each: repeats inside one transaction, and in a later one after the
+    // original committed. Bob reuses one of Ada's client_ids: that is a different message.
+    const sends = from(0, 300).map((i) => ({ roomId, authorId: ada, body: `said ${i % 100}`, clientId: `said-${i % 100}` }));
+    sends.push({ roomId, authorId: bob, body: 'bob said 7', clientId: 'said-7' });
+    const counting = countingTransactions(db);
+
+    const answers = await Promise.all(sends.map((input) => appendMessage(counting.db, input)));
+
+    expect(answers.slice(0, 300)).toEqual(from(0, 300).map((i) => ({ seq: 1 + (i % 100), created: i < 100 })));
+    expect(answers[300]).toEqual({ seq: 101, created: true });
+    const log = await storedLog(roomId);
+    expect(log.seqs).toEqual(from(1, 101));
+    expect(log.bodies).toEqual([...from(0, 100).map((i) => `said ${i}`), 'bob said 7']);
+    expect(log.lastSeq).toBe(101);
+    // Retries are ordinary traffic: they must not break the room back into one transaction each.
+    expect(counting.transactions()).toBeLessThanOrEqual(3);
+  });
+
+  it('a retry of a message stored earlier answers its seq and leaves no hole between its neighbours', async () => {
+    const roomId = await newRoom();
+    const kept = await appendMessage(db, { roomId, authorId: ada, body: 'kept', clientId: 'kept' });
+    const counting = countingTransactions(db);
+    const send = (body: string, clientId: string) => appendMessage(counting.db, { roomId, authorId: ada, body, clientId });
+
+    // The first goes alone; the other three share one transaction.
+    const answers = await Promise.all([send('first', 'first'), send('before', 'before'), send('kept again', 'kept'), send('after', 'after')]);
+
+    expect(answers).toEqual([
+      { seq: 2, created: true },
+      { seq: 3, created: true },
+      { seq: kept.seq, created: false },
+      { seq: 4, created: true },
+    ]);
+    expect(counting.transactions()).toBe(2);
+    expect(await send('next', 'next')).toEqual({ seq: 5, created: true });
+    const log = await storedLog(roomId);
+    expect(log.bodies).toEqual(['kept', 'first', 'before', 'after', 'next']);
+    expect(log.lastSeq).toBe(5);
+  });
+});
+
+describe('sending into many rooms at once', () => {
+  it('gives each room its own gap-free log, in the order its messages were sent', async () => {
+    const roomIds = await Promise.all(from(0, 20).map(() => newRoom()));
+    const counting = countingTransactions(db);
+    const sends = from(0, 50).flatMap((i) => roomIds.map((roomId) => ({ roomId, authorId: ada, body: `${roomId}:${i}`, clientId: null })));
+
+    const answers = await Promise.all(sends.map((input) => appendMessage(counting.db, input)));
+
+    expect(answers).toEqual(from(0, 50).flatMap((i) => roomIds.map(() => ({ seq: 1 + i, created: true }))));
+    for (const roomId of roomIds) {
+      const log = await storedLog(roomId);
+      expect(log.bodies).toEqual(from(0, 50).map((i) => `${roomId}:${i}`));
+      expect(log.seqs).toEqual(from(1, 50));
+      expect(log.lastSeq).toBe(50);
+    }
+    expect(counting.transactions()).toBeLessThan(sends.length / 10);
+  });
+});
+
+describe('a message the database refuses', () => {
+  it('into a room that does not exist: each sender gets an error, as before, and nothing is stored', async () => {
+    const missing = 2_000_000_000;
+    const roomId = await newRoom();
+    const toMissing = from(0, 4).map((i) => appendMessage(db, { roomId: missing, authorId: ada, body: `lost ${i}`, clientId: i % 2 ? `lost-${i}` : null }));
+    const toReal = from(0, 4).map((i) => appendMessage(db, { roomId, authorId: ada, body: `fine ${i}`, clientId: null }));
+
+    const outcomes = await Promise.allSettled(toMissing);
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(await db.select().from(messages).where(eq(messages.roomId, missing))).toEqual([]);
+    expect((await Promise.all(toReal)).map((answer) => answer.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('does not take down the others sent with it: they are stored, in order, with no hole', async () => {
+    const roomId = await newRoom();
+    const send = (authorId: number, body: string) => appendMessage(db, { roomId, authorId, body, clientId: body });
+    const nobody = 2_000_000_000;
+
+    // The first goes alone; the other three share one transaction, which the unknown author fails.
+    const outcomes = await Promise.allSettled([send(ada, 'first'), send(ada, 'before'), send(nobody, 'from nobody'), send(bob, 'after')]);
+
+    expect(outcomes.map(settledSeq)).toEqual([1, 2, 'rejected', 3]);
+    const log = await storedLog(roomId);
+    expect(log.bodies).toEqual(['first', 'before', 'after']);
+    expect(log.lastSeq).toBe(3);
+  });
+
+  // Another writer that does not take the room's lock stores a client_id while a batch holding it is
+  // being written: the batch's INSERT meets the unique index and rolls back, and every message of it
+  // is written again on its own. Two connections at once need PostgreSQL (PGlite has one).
+  it.runIf(process.env.DATABASE_URL)('after a clash with another writer: each gets its own answer, the clashing one the stored seq', async () => {
+    const roomId = await newRoom();
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query(`insert into messages (room_id, seq, updated_seq, author_id, body, client_id) values ($1, 1000, 1000, $2, 'elsewhere', 'clash')`, [roomId, ada]);
+      const send = (body: string, clientId: string) => appendMessage(db, { roomId, authorId: ada, body, clientId });
+      const answers = Promise.all([send('first', 'first'), send('before', 'before'), send('clash', 'clash'), send('after', 'after')]);
+      await waitForLockWait();
+      await other.query('commit');
+
+      expect(await answers).toEqual([
+        { seq: 1, created: true },
+        { seq: 2, created: true },
+        { seq: 1000, created: false },
+        { seq: 3, created: true },
+      ]);
+      expect((await storedLog(roomId)).bodies).toEqual(['first', 'before', 'after', 'elsewhere']);
+    } finally {
+      await other.end();
+    }
+  });
+});
+
+const settledSeq = (outcome: PromiseSettledResult<Appended>) => (outcome.status === 'fulfilled' ? outcome.value.seq : 'rejected');
+
+/** Until a query of this database waits for a lock (the batch's INSERT, for the other's row). */
+async function waitForLockWait() {
+  // Not on the other writer's connection: inside its transaction, pg_stat_activity would not change.
+  for (let tries = 0; tries < 200; tries++) {
+    const waiting = sql`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
+    const { rows } = (await db.execute(waiting)) as unknown as pg.QueryResult;
+    if (rows.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('the batch never waited for the other writer');
+}
