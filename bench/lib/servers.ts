@@ -108,6 +108,9 @@ export const HUBBUB = ['--import', 'tsx', 'src/server.ts'];
 
 export type Mode = 'scaled' | 'embedded';
 
+/** BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) go to every Hubbub process: for profiling a phase. */
+export const profilingArgs = () => (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 export interface Deployment {
   mode: Mode;
   instances: Instance[];
@@ -143,7 +146,7 @@ export async function startHubbub(mode: Mode, count = 1, extraEnv: Record<string
   };
   try {
     // One after another: the first migrates, the others find it done.
-    for (let i = 0; i < count; i++) instances.push(await spawnInstance(HUBBUB, env));
+    for (let i = 0; i < count; i++) instances.push(await spawnInstance([...profilingArgs(), ...HUBBUB], env));
   } catch (error) {
     await stop();
     throw error;

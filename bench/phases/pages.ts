@@ -1,0 +1,163 @@
+import { createRoom, httpSender, type Person, postHistory, request, signInGuest } from '../lib/clients.js';
+import { at } from '../lib/figures.js';
+import { load, type LoadResult } from '../lib/http-load.js';
+import type { BenchContext, Figure, PhaseReport, ProcessUsage } from '../lib/report.js';
+import { descendantsOf, pidsByCommand, ProcessSampler } from '../lib/sample.js';
+import { type Deployment, startHubbub } from '../lib/servers.js';
+import { round } from '../lib/stats.js';
+
+/**
+ * E. Page renders: the lobby and a room page with 50 messages, signed in, as a browser asks for them
+ * (scaled mode). Warm: keep-alive connections and nothing changes. Cold: a new connection for every
+ * page while a writer posts to the room every 10 ms, so nothing the server might cache stays valid.
+ */
+
+const HISTORY = 50;
+const WRITER_INTERVAL_MS = 10;
+const ROOM_TARGETS = { warm: at('>=', 20_000), cold: at('>=', 5_000) };
+// Enough clients to keep the server busy while some wait on the database; cold ones also wait on connects.
+const CONNECTIONS = { warm: 48, cold: 32 };
+
+interface Page {
+  name: 'lobby' | 'room';
+  path: string;
+}
+
+interface Run {
+  page: Page['name'];
+  kind: 'warm' | 'cold';
+  connections: number;
+  durationMs: number;
+  result: LoadResult;
+  processes: ProcessUsage[];
+}
+
+const messageItems = (html: string) => html.match(/<li id="m-\d+"/g)?.length ?? 0;
+
+/** A benchmark of error pages is worthless: both pages must answer 200, the room with its 50 messages. */
+async function checkPages(url: string, person: Person, pages: Page[]): Promise<void> {
+  for (const page of pages) {
+    const answer = await request(`${url}${page.path}`, { headers: { cookie: person.cookie, accept: 'text/html' } });
+    if (answer.status !== 200) throw new Error(`${page.path} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+    if (page.name === 'room' && messageItems(answer.body) !== HISTORY) {
+      throw new Error(`${page.path} shows ${messageItems(answer.body)} messages, not ${HISTORY}`);
+    }
+  }
+}
+
+interface WriterResult {
+  sent: number;
+  perSecond: number;
+  accepted: number;
+  failed: number;
+  errors: string[];
+}
+
+/** Posts to the room every 10 ms until stopped: every room page the cold run reads is a new one. */
+function startWriter(url: string, person: Person, slug: string): { stop(): Promise<WriterResult> } {
+  const sender = httpSender(url, slug, person);
+  let sent = 0;
+  const startedAt = performance.now();
+  const timer = setInterval(() => sender.send(`Cold page line ${++sent}`, `cold-${sent}`), WRITER_INTERVAL_MS);
+  return {
+    async stop() {
+      clearInterval(timer);
+      const perSecond = (sent * 1000) / (performance.now() - startedAt);
+      await sender.settle(5_000);
+      sender.close();
+      return { sent, perSecond: round(perSecond, 1), accepted: sender.accepted, failed: sender.failed, errors: sender.errors };
+    },
+  };
+}
+
+function pageFigures({ page, kind, connections, result }: Run, writerNote: string): Figure[] {
+  const name = `${page} ${kind}`;
+  const connection = kind === 'warm' ? `${connections} keep-alive connections` : `${connections} clients, a new connection per page, ${writerNote}`;
+  const bytes = result.bodyBytes.min === result.bodyBytes.max ? `${result.bodyBytes.min}` : `${result.bodyBytes.min}–${result.bodyBytes.max}`;
+  return [
+    {
+      name,
+      value: round(result.okPerSecond, 0),
+      unit: 'pages/s',
+      target: page === 'room' ? ROOM_TARGETS[kind] : undefined,
+      note: `${connection}, ${bytes} bytes each`,
+    },
+    // A closed loop at saturation: the latency is mostly the wait in line (connections / rate).
+    { name: `${name} p50`, value: round(result.latencyMs.p50), unit: 'ms', note: `${connections} requests in flight` },
+    { name: `${name} p99`, value: round(result.latencyMs.p99), unit: 'ms' },
+  ];
+}
+
+/** Signed in, with a room of 50 messages: the two pages a browser asks for. */
+async function setUp(url: string): Promise<{ person: Person; slug: string; pages: Page[] }> {
+  const person = await signInGuest(url);
+  const slug = await createRoom(url, person, 'Page bench');
+  await postHistory(url, person, slug, HISTORY);
+  const pages: Page[] = [
+    { name: 'lobby', path: '/lobby/' },
+    { name: 'room', path: `/lobby/${slug}/` },
+  ];
+  await checkPages(url, person, pages);
+  return { person, slug, pages };
+}
+
+function watch(hubbub: Deployment): ProcessSampler {
+  const pid = hubbub.instances[0]!.pid;
+  const database = new URL(hubbub.databaseUrl!).pathname.slice(1);
+  return new ProcessSampler(
+    [
+      { name: 'hubbub', pids: () => descendantsOf(pid) },
+      // This database's backends only: other work on the machine may use the same server.
+      { name: 'postgres', pids: () => pidsByCommand(new RegExp(`^postgres: .*${database}`)) },
+      { name: 'redis', pids: () => pidsByCommand(/^redis-server/) },
+      { name: 'driver', pids: () => [process.pid] },
+    ],
+    250,
+  );
+}
+
+function report(runs: Run[], written: WriterResult): PhaseReport {
+  const errors = runs.reduce((sum, one) => sum + one.result.errors, 0);
+  const errorNote = [...runs.map((one) => `${one.page} ${one.kind} ${one.result.errors}`), `(writer: ${written.failed} of ${written.sent} posts failed)`].join(', ');
+  const writerNote = `a message posted every ${round(1000 / written.perSecond, 1)} ms`;
+  const figures: Figure[] = [
+    ...runs.flatMap((one) => pageFigures(one, writerNote)),
+    { name: 'page errors (not 200, or cut short)', value: errors, unit: '', target: at('<=', 0), note: errorNote },
+  ];
+  const headline = runs.find((one) => one.page === 'room' && one.kind === 'warm')!;
+  const details = { writer: { intervalMs: WRITER_INTERVAL_MS, ...written }, runs };
+  return { id: 'E', title: `Pages: the lobby and a room with ${HISTORY} messages, signed in (scaled)`, figures, processes: headline.processes, details };
+}
+
+export async function run(context: BenchContext): Promise<PhaseReport[]> {
+  const durationMs = context.smoke ? 1_000 : 8_000;
+  const warmUpMs = context.smoke ? 300 : 1_000;
+  const hubbub = await startHubbub('scaled');
+  try {
+    const url = hubbub.instances[0]!.url;
+    const { person, slug, pages } = await setUp(url);
+    const measure = async (page: Page, kind: Run['kind']): Promise<Run> => {
+      const options = { url: `${url}${page.path}`, headers: { cookie: person.cookie, accept: 'text/html' }, connections: CONNECTIONS[kind], keepAlive: kind === 'warm' };
+      await load({ ...options, durationMs: warmUpMs });
+      const sampler = watch(hubbub);
+      sampler.start();
+      const result = await load({ ...options, durationMs });
+      const processes = sampler.stop();
+      context.log(`  ${page.name} ${kind}: ${Math.round(result.okPerSecond)} pages/s, p50 ${round(result.latencyMs.p50)} p99 ${round(result.latencyMs.p99)} ms, ${result.errors} errors`);
+      return { page: page.name, kind, connections: CONNECTIONS[kind], durationMs, result, processes };
+    };
+    const runs: Run[] = [];
+    for (const page of pages) runs.push(await measure(page, 'warm'));
+    const writer = startWriter(url, person, slug);
+    let written: WriterResult;
+    try {
+      for (const page of pages) runs.push(await measure(page, 'cold'));
+    } finally {
+      written = await writer.stop();
+    }
+    await checkPages(url, person, pages);
+    return [report(runs, written)];
+  } finally {
+    await hubbub.stop();
+  }
+}
