@@ -106,7 +106,7 @@ function answer(res: ServerResponse, status: number, value: unknown) {
 
 const pathOf = (url = '/') => url.split('?', 1)[0]!;
 const POST_PATH = /^\/lobby\/([^/]+)\/messages\/$/;
-const PAGE_SOCKET_PATH = /^\/lobby\/([^/]+)\/ws$/;
+const PAGE_SOCKET_PATH = /^\/lobby\/([^/]+)\/ws\/?$/;
 const LEGACY_SOCKET_PATH = /^\/ws\/chat\/([^/]+)\/?$/;
 
 async function onRequest(req: IncomingMessage, res: ServerResponse) {
