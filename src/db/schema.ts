@@ -73,7 +73,7 @@ export const rooms = pgTable('rooms', {
   name: text('name').notNull(),
   description: text('description').notNull().default(''),
   image: text('image').notNull(),
-  /** The room's log position: every change takes last_seq + 1 in the transaction that writes it. */
+  /** The room's log position: changes take the next seqs (a batch of sends several at once) in the transaction that writes them. */
   lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
   createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
   createdAt: createdAt(),
