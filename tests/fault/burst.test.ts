@@ -6,8 +6,8 @@ import { maxOf, percentile } from './support/util.js';
 // A burst: a hundred people sending as fast as the server answers (each sends the next message once
 // the previous one is stored: a closed loop), 10,000 messages in all into one room, with members on
 // both instances. Every member must receive every message once and in order; the report gives the
-// throughput. Every append holds the room's row lock over three round trips and a commit, so one
-// room stores a few hundred messages a second (about 300 to 480 here with group commit, each HTTP send costing ~2 ms of server CPU).
+// throughput. Concurrent sends to the room share a transaction (group commit); one room stores a few
+// hundred messages a second here (about 300 to 480: each HTTP send costs ~2 ms of server CPU).
 const SENDERS = 100;
 const PER_SENDER = 100;
 const MEMBERS = 20;
