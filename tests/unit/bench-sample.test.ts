@@ -37,9 +37,12 @@ describe('the process sampler', () => {
 
     expect(busyUsage!.name).toBe('busy');
     expect(busyUsage!.pids).toEqual([busy]);
-    expect(busyUsage!.cpuAvgPercent).toBeGreaterThan(50);
+    // No absolute rate: on a loaded machine (other test files run beside this one) the spinning child
+    // gets only a share of a core. It still uses many times what the sleeping one does.
+    expect(busyUsage!.cpuAvgPercent).toBeGreaterThan(5);
+    expect(busyUsage!.cpuAvgPercent).toBeGreaterThan(4 * idleUsage!.cpuAvgPercent);
     expect(busyUsage!.cpuMaxPercent).toBeGreaterThanOrEqual(busyUsage!.cpuAvgPercent);
-    expect(idleUsage!.cpuAvgPercent).toBeLessThan(20);
+    expect(idleUsage!.cpuAvgPercent).toBeLessThan(5);
     for (const usage of [busyUsage!, idleUsage!]) {
       expect(usage.rssAvgBytes).toBeGreaterThan(10 * 1024 * 1024);
       expect(usage.rssMaxBytes).toBeGreaterThanOrEqual(usage.rssAvgBytes);
