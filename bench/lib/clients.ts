@@ -132,6 +132,18 @@ export function memberSocket(baseUrl: string, slug: string, protocol: Protocol, 
   };
 }
 
+/** What a sender's sends came to: answered (stored), refused or failed, and the first reasons why. */
+class SendTally {
+  accepted = 0;
+  failed = 0;
+  readonly errors: string[] = [];
+
+  fail(reason: string) {
+    this.failed++;
+    if (this.errors.length < 10) this.errors.push(reason);
+  }
+}
+
 export interface Sender {
   /** Sends without waiting: the schedule never waits on answers (open loop). */
   send(body: string, clientId: string): void;
@@ -150,32 +162,21 @@ export function httpSender(baseUrl: string, slug: string, person: Person | null)
   const url = new URL(`${baseUrl}/lobby/${slug}/messages/`);
   const headers = person ? pageHeaders(baseUrl, person) : { accept: 'application/json', 'content-type': 'application/json' };
   let outstanding = 0;
-  const state = { accepted: 0, failed: 0, errors: [] as string[] };
-  const fail = (reason: string) => {
-    state.failed++;
-    if (state.errors.length < 10) state.errors.push(reason);
-  };
-  return {
-    get accepted() {
-      return state.accepted;
-    },
-    get failed() {
-      return state.failed;
-    },
-    errors: state.errors,
-    send(body, clientId) {
+  const state = new SendTally();
+  return Object.assign(state, {
+    send(body: string, clientId: string) {
       outstanding++;
       const req = http.request(url, { method: 'POST', headers, agent }, (res) => {
         res.resume();
         res.on('end', () => {
           outstanding--;
           if (res.statusCode === 201) state.accepted++;
-          else fail(`HTTP ${res.statusCode}`);
+          else state.fail(`HTTP ${res.statusCode}`);
         });
       });
       req.on('error', (error) => {
         outstanding--;
-        fail(error.message);
+        state.fail(error.message);
       });
       req.end(JSON.stringify({ body, client_id: clientId }));
     },
@@ -186,13 +187,13 @@ export function httpSender(baseUrl: string, slug: string, person: Person | null)
     close() {
       agent.destroy();
     },
-  };
+  });
 }
 
 /** The old protocol's send: a `new_message` frame on the sender's own socket (no answer comes back but the chat frame). */
 export async function socketSender(baseUrl: string, slug: string, person: Person | null): Promise<Sender> {
   const ws = new WebSocket(`${wsUrl(baseUrl)}/ws/chat/${slug}/?token=${person?.token ?? ''}`, { perMessageDeflate: false });
-  const state = { accepted: 0, failed: 0, errors: [] as string[] };
+  const state = new SendTally();
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
@@ -200,23 +201,13 @@ export async function socketSender(baseUrl: string, slug: string, person: Person
   });
   ws.on('message', (data) => {
     const frame = data.toString();
-    if (frame.includes('"message_type":"error"')) {
-      state.failed++;
-      if (state.errors.length < 10) state.errors.push(frame.slice(0, 200));
-    }
+    if (frame.includes('"message_type":"error"')) state.fail(frame.slice(0, 200));
   });
   ws.on('error', () => {});
-  return {
-    get accepted() {
-      return state.accepted;
-    },
-    get failed() {
-      return state.failed;
-    },
-    errors: state.errors,
-    send(body) {
+  return Object.assign(state, {
+    send(body: string) {
       if (ws.readyState !== WebSocket.OPEN) {
-        state.failed++;
+        state.fail('socket closed');
         return;
       }
       ws.send(JSON.stringify({ type: 'new_message', message: body }));
@@ -226,5 +217,5 @@ export async function socketSender(baseUrl: string, slug: string, person: Person
     close() {
       ws.terminate();
     },
-  };
+  });
 }
