@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freePort } from '../../tests/support/process.js';
+import { descendantsOf, pidsByCommand, ProcessSampler, type Watched } from './sample.js';
 
 /**
  * The processes a bench phase measures: Hubbub instances (scaled: a fresh PostgreSQL database and a
@@ -171,4 +172,23 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
   } finally {
     await admin.end();
   }
+}
+
+/**
+ * A sampler of everything a deployment runs on: its instances (each on its own line: "hubbub",
+ * "hubbub-b", …; "ceiling" for the bare server), this database's PostgreSQL backends (other work on the machine may use the same
+ * server), Redis and the driver. `extra` adds more (the ceiling server, say).
+ */
+export function watch(deployment: Pick<Deployment, 'instances' | 'databaseUrl'>, label = 'hubbub', extra: Watched[] = []): ProcessSampler {
+  const watched: Watched[] = deployment.instances.map((instance, i) => ({
+    name: i === 0 ? label : `${label}-${String.fromCharCode(97 + i)}`,
+    pids: () => descendantsOf(instance.pid),
+  }));
+  if (deployment.databaseUrl) {
+    const database = new URL(deployment.databaseUrl).pathname.slice(1);
+    watched.push({ name: 'postgres', pids: () => pidsByCommand(new RegExp(`^postgres: .*${database}`)) });
+    watched.push({ name: 'redis', pids: () => pidsByCommand(/^redis-server/) });
+  }
+  watched.push(...extra, { name: 'driver', pids: () => [process.pid] });
+  return new ProcessSampler(watched, 250);
 }

@@ -2,8 +2,7 @@ import { createRoom, httpSender, type Person, postHistory, request, signInGuest 
 import { at } from '../lib/figures.js';
 import { load, type LoadResult } from '../lib/http-load.js';
 import type { BenchContext, Figure, PhaseReport, ProcessUsage } from '../lib/report.js';
-import { descendantsOf, pidsByCommand, ProcessSampler } from '../lib/sample.js';
-import { type Deployment, startHubbub } from '../lib/servers.js';
+import { startHubbub, watch } from '../lib/servers.js';
 import { round } from '../lib/stats.js';
 
 /**
@@ -99,21 +98,6 @@ async function setUp(url: string): Promise<{ person: Person; slug: string; pages
   ];
   await checkPages(url, person, pages);
   return { person, slug, pages };
-}
-
-function watch(hubbub: Deployment): ProcessSampler {
-  const pid = hubbub.instances[0]!.pid;
-  const database = new URL(hubbub.databaseUrl!).pathname.slice(1);
-  return new ProcessSampler(
-    [
-      { name: 'hubbub', pids: () => descendantsOf(pid) },
-      // This database's backends only: other work on the machine may use the same server.
-      { name: 'postgres', pids: () => pidsByCommand(new RegExp(`^postgres: .*${database}`)) },
-      { name: 'redis', pids: () => pidsByCommand(/^redis-server/) },
-      { name: 'driver', pids: () => [process.pid] },
-    ],
-    250,
-  );
 }
 
 function report(runs: Run[], written: WriterResult): PhaseReport {
