@@ -165,7 +165,14 @@ parentPort!.on('message', async (command: Command) => {
     case 'open':
       return parentPort!.postMessage({ id: command.id, result: await openAll(command.sockets, command.concurrency, command.timeoutMs) });
     case 'count':
-      return parentPort!.postMessage({ id: command.id, result: { deliveries, open: members.filter((m) => m.ws.readyState === WebSocket.OPEN).length } });
+      return parentPort!.postMessage({
+        id: command.id,
+        result: {
+          deliveries,
+          open: members.filter((m) => m.ws.readyState === WebSocket.OPEN).length,
+          frames: members.reduce((sum, m) => sum + m.frames, 0),
+        },
+      });
     case 'collect': {
       const result = collect();
       return parentPort!.postMessage({ id: command.id, result }, [result.latencies.buffer]);

@@ -28,6 +28,12 @@ export interface Collected {
   latencies: Float64Array;
 }
 
+interface Counts {
+  deliveries: number;
+  open: number;
+  frames: number;
+}
+
 /** The members' sockets, spread over worker threads (see receiver-worker.ts). */
 export class ReceiverPool {
   private nextId = 0;
@@ -88,10 +94,10 @@ export class ReceiverPool {
     return results;
   }
 
-  /** Deliveries counted so far (all time) and open sockets: for waiting until traffic has drained. */
-  async count(): Promise<{ deliveries: number; open: number }> {
-    const counts = await Promise.all(this.workers.map((worker) => this.ask<{ deliveries: number; open: number }>(worker, { type: 'count' })));
-    return counts.reduce((a, b) => ({ deliveries: a.deliveries + b.deliveries, open: a.open + b.open }), { deliveries: 0, open: 0 });
+  /** Deliveries counted so far (all time), open sockets, and frames since the last collect: for waiting until traffic has drained. */
+  async count(): Promise<Counts> {
+    const counts = await Promise.all(this.workers.map((worker) => this.ask<Counts>(worker, { type: 'count' })));
+    return counts.reduce((a, b) => ({ deliveries: a.deliveries + b.deliveries, open: a.open + b.open, frames: a.frames + b.frames }), { deliveries: 0, open: 0, frames: 0 });
   }
 
   /** Waits until `expected` deliveries arrived, or nothing new came for `quietMs`, or `maxMs` passed. */

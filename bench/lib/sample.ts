@@ -75,6 +75,11 @@ export function pidsByCommand(pattern: RegExp): number[] {
   });
 }
 
+/** CPU time (user + system, seconds) the processes have used so far; a process that has gone counts 0. */
+export function cpuSecondsOf(pids: number[]): number {
+  return pids.reduce((sum, pid) => sum + (cpuTicks(pid) ?? 0), 0) / ticksPerSecond();
+}
+
 /** Resident memory (VmRSS) in bytes; 0 if the process has gone. */
 export function processRssBytes(pid: number): number {
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readProc(`/proc/${pid}/status`) ?? '');
