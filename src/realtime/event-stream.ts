@@ -6,7 +6,7 @@ import { problem } from '../http/problem.js';
 import { loadRoom } from '../rooms/middleware.js';
 import { resumeAfter } from './cursor.js';
 import { CLOSE_SIGNED_OUT } from './hub.js';
-import type { Change, PeopleList, RoomListener, RoomNotice } from './listener.js';
+import type { Change, PeopleList, RoomListener, NoticeGroup } from './listener.js';
 import { TOO_MANY_SOCKETS } from './socket-slot.js';
 import { watchSessionExpiry } from './session-watch.js';
 
@@ -75,9 +75,12 @@ export function eventRoutes(deps: Deps) {
         people(list: PeopleList) {
           write({ event: 'presence', data: JSON.stringify({ people: list.json() }) });
         },
-        notice(notice: RoomNotice) {
-          const data = { kind: notice.kind, first_name: notice.firstName, username: notice.username, at: notice.at.toISOString() };
-          write({ event: 'notice', data: JSON.stringify(data) });
+        notices(groups: NoticeGroup[]) {
+          // A program reads one event per person, as it happened.
+          for (const notice of groups.flatMap((group) => group.notices)) {
+            const data = { kind: notice.kind, first_name: notice.firstName, username: notice.username, at: notice.at.toISOString() };
+            write({ event: 'notice', data: JSON.stringify(data) });
+          }
         },
         reload() {},
         close,

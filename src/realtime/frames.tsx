@@ -22,8 +22,9 @@ export function messagesFrame(items: string[], after: number, cursor: number): s
   return `<ol id="${ids.messages}" hx-swap-oob="upsert">${items.join('')}</ol>${html(<Cursor seq={cursor} after={after} />)}`;
 }
 
-export function noticeFrame(notice: NoticeProps): string {
-  return `<ol id="${ids.messages}" hx-swap-oob="upsert">${html(<Notice {...notice} />)}</ol>`;
+/** Notices of one moment (a crowd's arrivals come as one line per kind), in one swap. */
+export function noticeFrame(notices: NoticeProps[]): string {
+  return `<ol id="${ids.messages}" hx-swap-oob="upsert">${notices.map((notice) => html(<Notice {...notice} />)).join('')}</ol>`;
 }
 
 export function presenceFrame(people: PresentUser[]): string {

@@ -14,7 +14,8 @@ import { mayInRoom } from '../rooms/access.js';
 import { findRoomBySlug } from '../rooms/queries.js';
 import { CLOSE_SIGNED_OUT } from './hub.js';
 import { takeSocketSlot } from './socket-slot.js';
-import type { Change, FrameMemo, RoomListener, RoomNotice } from './listener.js';
+import type { Change, FrameMemo, NoticeGroup, RoomListener } from './listener.js';
+import { namesSentence } from '../../views/rooms/Notice.js';
 import { sender } from './routes.js';
 
 /**
@@ -156,10 +157,14 @@ function legacyListener(user: User, after: number, send: (frame: Buffer) => void
       }
     },
     people() {},
-    notice(notice: RoomNotice, memo: FrameMemo) {
-      const sentence = `${notice.firstName} ${notice.kind === 'joined' ? 'joined' : 'left'} the chat`;
-      const frame: LegacyFrame = { message_type: 'joined_chat', message: sentence, firstname: notice.firstName, username: notice.username, timestamp: notice.at.toISOString() };
-      send(memo.get('legacy', () => JSON.stringify(frame)));
+    notices(groups: NoticeGroup[], memo: FrameMemo) {
+      // One frame per group: a crowd's arrivals read "Ada, Bob, Cy and 40 others joined the chat".
+      groups.forEach(({ kind, notices }, i) => {
+        const first = notices[0]!;
+        const sentence = () => `${namesSentence(notices.map((notice) => notice.firstName))} ${kind} the chat`;
+        const at = notices[notices.length - 1]!.at.toISOString();
+        send(memo.get(`legacy notice ${i}`, () => JSON.stringify({ message_type: 'joined_chat', message: sentence(), firstname: first.firstName, username: first.username, timestamp: at } satisfies LegacyFrame)));
+      });
     },
     reload() {},
     close,

@@ -74,6 +74,22 @@ export interface RoomNotice {
   key: string;
 }
 
+/** Consecutive notices of the same kind, as one line says them: "Ada, Bob and 3 others joined". */
+export interface NoticeGroup {
+  kind: RoomNotice['kind'];
+  notices: RoomNotice[];
+}
+
+export function groupNotices(notices: RoomNotice[]): NoticeGroup[] {
+  const groups: NoticeGroup[] = [];
+  for (const notice of notices) {
+    const last = groups[groups.length - 1];
+    if (last?.kind === notice.kind) last.notices.push(notice);
+    else groups.push({ kind: notice.kind, notices: [notice] });
+  }
+  return groups;
+}
+
 /**
  * A member of a room on this instance, in whatever form it listens: a page's socket (HTML
  * fragments), an event stream (JSON), an old-protocol socket. The hub and the room's feed only
@@ -96,7 +112,8 @@ export interface RoomListener {
    */
   changes(changes: Change[], after: number, last: number, memo: FrameMemo): void;
   people(list: PeopleList): void;
-  notice(notice: RoomNotice, memo: FrameMemo): void;
+  /** Notices gathered over a moment (see RoomPresence), grouped, in the order they happened. */
+  notices(groups: NoticeGroup[], memo: FrameMemo): void;
   /** Too far behind to replay ('reload' listeners): it is closed right after. */
   reload(): void;
   close(code: number, reason: string): void;

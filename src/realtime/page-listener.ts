@@ -1,6 +1,6 @@
 import type { User } from '../db/schema.js';
 import { messagesFrame, noticeFrame, reloadFrame } from './frames.js';
-import type { Change, FrameMemo, PeopleList, RoomListener, RoomNotice } from './listener.js';
+import type { Change, FrameMemo, NoticeGroup, PeopleList, RoomListener } from './listener.js';
 
 /** A room page's socket: every change, notice and list as an htmx fragment (see frames.tsx). */
 export function pageListener(options: {
@@ -25,10 +25,20 @@ export function pageListener(options: {
     people(list: PeopleList) {
       send(list.html());
     },
-    notice(notice: RoomNotice, memo: FrameMemo) {
-      // Placed after the change the page had when it happened.
+    notices(groups: NoticeGroup[], memo: FrameMemo) {
+      // Placed after the change the page had when they happened.
       const afterSeq = this.lastSeq;
-      send(memo.get(`page ${afterSeq}`, () => noticeFrame({ kind: notice.kind, firstName: notice.firstName, at: notice.at, noticeKey: notice.key, afterSeq })));
+      const frame = () =>
+        noticeFrame(
+          groups.map(({ kind, notices }) => ({
+            kind,
+            firstNames: notices.map((notice) => notice.firstName),
+            at: notices[notices.length - 1]!.at,
+            noticeKey: notices[0]!.key,
+            afterSeq,
+          })),
+        );
+      send(memo.get(`page ${afterSeq}`, frame));
     },
     reload() {
       send(reloadFrame());

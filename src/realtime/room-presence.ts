@@ -4,7 +4,7 @@ import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { type Bus, type BusEvent, LOBBY_CHANNEL, roomChannel } from './bus.js';
-import { FrameMemo, PeopleList, type RoomListener } from './listener.js';
+import { FrameMemo, groupNotices, PeopleList, type RoomListener, type RoomNotice } from './listener.js';
 import type { Presence } from './presence.js';
 
 interface RoomPresenceOptions {
@@ -31,6 +31,9 @@ export class RoomPresence {
   private readonly leaving = new Map<number, NodeJS.Timeout>();
   private refreshing: Promise<void> | undefined;
   private list: { frame: Promise<PeopleList>; expires: number } | undefined;
+  private pendingNotices: RoomNotice[] = [];
+  private noticeTimer: NodeJS.Timeout | undefined;
+  private lastNoticeAt = 0;
 
   constructor(private readonly options: RoomPresenceOptions) {}
 
@@ -104,10 +107,26 @@ export class RoomPresence {
     return this.refreshing;
   }
 
+  /**
+   * Shows a notice at once unless one went out within REFRESH_MS; then it waits for the end of that
+   * period with any others, and they go out together ("Ada, Bob and 40 others joined"). A crowd
+   * arriving at once thus costs each socket a frame per period, not a frame per arrival.
+   */
   showNotice(event: Extract<BusEvent, { type: 'notice' }>): void {
-    const notice = { kind: event.kind, firstName: event.firstName, username: event.username ?? '', at: new Date(event.at), key: event.key };
+    this.pendingNotices.push({ kind: event.kind, firstName: event.firstName, username: event.username ?? '', at: new Date(event.at), key: event.key });
+    if (this.noticeTimer) return;
+    const wait = this.lastNoticeAt + REFRESH_MS - Date.now();
+    if (wait <= 0) this.flushNotices();
+    else this.noticeTimer = setTimeout(() => this.flushNotices(), wait);
+  }
+
+  private flushNotices() {
+    this.noticeTimer = undefined;
+    this.lastNoticeAt = Date.now();
+    const groups = groupNotices(this.pendingNotices);
+    this.pendingNotices = [];
     const memo = new FrameMemo();
-    for (const socket of this.options.sockets()) socket.notice(notice, memo);
+    for (const socket of this.options.sockets()) socket.notices(groups, memo);
   }
 
   private announce(kind: 'joined' | 'left', user: Pick<User, 'id' | 'firstName' | 'username'>): Promise<void> {

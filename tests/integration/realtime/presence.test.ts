@@ -80,6 +80,32 @@ describe('who is in the room', () => {
   });
 });
 
+/** How many people a notice line accounts for: "Ada, Bob, Cy and 5 others joined the room" is 8. */
+function peopleIn(frames: string[], kind: 'joined' | 'left'): number {
+  const sentences = frames.flatMap((frame) => [...frame.matchAll(new RegExp(`<span>([^<]*) ${kind} the room</span>`, 'g'))].map((match) => match[1]!));
+  return sentences.reduce((sum, names) => {
+    const others = /, \S+ and (\d+) others?$/.exec(names);
+    return sum + (others ? 3 + Number(others[1]) : names.split(/, | and /).length);
+  }, 0);
+}
+
+describe('a crowd', () => {
+  it('arriving at once is announced to everyone present, each person once, in lines that name a few and count the rest', async () => {
+    const ada = await signUp('Ada');
+    const slug = await ada.createRoom('Crowded Room');
+    const adaTab = await enter(ada, slug);
+    await adaTab.waitFor('Ada alone in the list', isPresence('Ada'));
+    // Ada's own arrival was announced too (to herself): count from here.
+    await adaTab.waitFor('her own notice', notice('Ada joined the room'));
+    const since = adaTab.frames.length;
+    const crowd = await Promise.all(Array.from({ length: 8 }, (_, i) => signUp(`Guest${i + 1}`)));
+    await Promise.all(crowd.map((who) => enter(who, slug)));
+    await adaTab.waitFor('everyone in the list', (frame) => frame.includes('<span class="count">9</span>'));
+    await afterQuietSpell(ada, adaTab, slug);
+    expect(peopleIn(adaTab.frames.slice(since), 'joined'), 'each arrival named or counted once').toBe(8);
+  });
+});
+
 describe('the lobby, live', () => {
   it('updates the "people here" count of a room when someone enters and leaves it', async () => {
     const [ada, bob] = [await signUp('Ada'), await signUp('Bob')];
