@@ -14,7 +14,8 @@ import { duration, retryAfter } from '../limits/wording.js';
 import { showRoom } from '../rooms/page.js';
 import { broadcastChange } from './broadcasts.js';
 import { transcript, wantsText } from './transcript.js';
-import { appendMessage, changeMessage, findMessage, historyPage, publicMessage } from './queries.js';
+import { roomHistory } from './latest.js';
+import { appendMessage, changeMessage, findMessage, publicMessage } from './queries.js';
 import { editSchema, historySchema, PAGE_SIZE, sendSchema } from './validation.js';
 
 /** /lobby/<room>/messages/: history pages, sending, and editing or deleting one's own messages. */
@@ -43,7 +44,7 @@ export function messageRoutes(deps: Deps) {
       const query = historySchema.safeParse(c.req.query());
       if (!query.success) return problem(c, 400, query.error.issues[0]!.message);
       const { before } = query.data;
-      const { messages, hasOlder } = await historyPage(db, room.id, PAGE_SIZE, before);
+      const { messages, hasOlder } = await roomHistory(db, room, PAGE_SIZE, before);
       const viewerId = c.get('user')!.id;
       c.header('Vary', 'Accept, HX-Request');
       if (wantsJson(c)) {

@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import type { AppEnv, Deps } from '../context.js';
 import { problem } from '../http/problem.js';
-import { historyPage, type MessageView } from './queries.js';
+import { roomHistory } from './latest.js';
+import type { MessageView } from './queries.js';
 import { historySchema, PAGE_SIZE } from './validation.js';
 
 /** Clients that ask for plain text (curl -H 'Accept: text/plain'), and not for HTML or JSON. */
@@ -31,7 +32,7 @@ export async function transcript(c: Context<AppEnv>, { db }: Deps, path: string)
   const room = c.get('room');
   const query = historySchema.safeParse(c.req.query());
   if (!query.success) return problem(c, 400, query.error.issues[0]!.message);
-  const { messages, hasOlder } = await historyPage(db, room.id, PAGE_SIZE, query.data.before);
+  const { messages, hasOlder } = await roomHistory(db, room, PAGE_SIZE, query.data.before);
   const older = hasOlder ? `${path}?before=${messages[0]!.seq}` : null;
   const header = [`# ${room.name} (${room.slug}): ${messages.length === 0 ? 'no messages' : `messages #${messages[0]!.seq} to #${messages.at(-1)!.seq}`}`];
   header.push(older ? `# older: ${older}` : '# this is the beginning of the room');

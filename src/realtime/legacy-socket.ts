@@ -8,7 +8,8 @@ import type { User } from '../db/schema.js';
 import { problem } from '../http/problem.js';
 import { duration } from '../limits/wording.js';
 import { broadcastChange } from '../messages/broadcasts.js';
-import { appendMessage, historyPage, type MessageView } from '../messages/queries.js';
+import { roomHistory } from '../messages/latest.js';
+import { appendMessage, type MessageView } from '../messages/queries.js';
 import { bodySchema, PAGE_SIZE } from '../messages/validation.js';
 import { mayInRoom } from '../rooms/access.js';
 import { findRoomBySlug } from '../rooms/queries.js';
@@ -89,7 +90,7 @@ export function legacySocketRoutes(deps: Deps) {
           expiry = setTimeout(() => ws.close(CLOSE_SIGNED_OUT, 'access token expired'), Math.max(0, expiresAt.getTime() - Date.now()));
           // History first (to this socket only), then live from the room's last seq as read with it.
           const lastSeq = (await findRoomBySlug(db, room.slug))?.lastSeq ?? room.lastSeq;
-          const { messages } = await historyPage(db, room.id, PAGE_SIZE);
+          const { messages } = await roomHistory(db, { id: room.id, lastSeq }, PAGE_SIZE);
           const shown = messages.filter((message) => message.deletedAt === null && message.seq <= lastSeq);
           frame(ws, { message_type: 'old_data', message: shown.map(item), firstname: user.firstName, username: user.username, timestamp: new Date().toISOString() });
           listener = legacyListener(user, lastSeq, sender(ws), (code, reason) => ws.close(code, reason));

@@ -5,7 +5,8 @@ import { RoomPage } from '../../views/rooms/RoomPage.js';
 import { findUsersByIds, publicUser } from '../auth/users.js';
 import type { AppEnv, Deps } from '../context.js';
 import { wantsJson } from '../http/negotiate.js';
-import { historyPage, publicMessage } from '../messages/queries.js';
+import { roomHistory } from '../messages/latest.js';
+import { publicMessage } from '../messages/queries.js';
 import { PAGE_SIZE } from '../messages/validation.js';
 import { publicRoom } from './queries.js';
 
@@ -23,7 +24,7 @@ export async function showRoom(
   const user = c.get('user')!;
   const room = c.get('room');
   const [{ messages, hasOlder }, memberIds] = await Promise.all([
-    historyPage(db, room.id, PAGE_SIZE),
+    roomHistory(db, room, PAGE_SIZE),
     // Presence lives in Redis when scaled: while Redis is away the page still opens, listing nobody.
     realtime.presence.members(room.id).catch((error: unknown) => {
       log.warn({ err: error, roomId: room.id }, 'presence unavailable');
