@@ -17,8 +17,16 @@ interface RoomPresenceOptions {
   sockets: () => Set<RoomListener>;
 }
 
-// How long presence-list refreshes are gathered into one.
+// How long presence-list refreshes (and notices) are gathered into one: 100 ms, longer in a big room.
 const REFRESH_MS = 100;
+const MAX_REFRESH_MS = 2000;
+
+/**
+ * Each refresh writes a list (or a notice) to every socket here, so the period grows with the room
+ * beyond 100 sockets: 1 ms per socket, at most 2 s. A crowd then costs about 1,000 such frames a
+ * second whatever its size, and a room of 1,000 sees its list change once a second.
+ */
+export const refreshPeriodMs = (sockets: number) => Math.min(MAX_REFRESH_MS, Math.max(REFRESH_MS, sockets));
 
 /**
  * Presence of one room on this instance: per person, not per tab. The first socket of a person
@@ -90,11 +98,11 @@ export class RoomPresence {
 
   /**
    * Someone arrived or left somewhere: resend the list of people to this instance's sockets. Calls
-   * within REFRESH_MS make one refresh, so a crowd arriving at once costs one list per socket per
-   * period rather than one per arrival (which grows with the square of the crowd).
+   * within a period (see refreshPeriodMs) make one refresh, so a crowd arriving at once costs one
+   * list per socket per period rather than one per arrival (which grows with the square of the crowd).
    */
   refreshList(): Promise<void> {
-    this.refreshing ??= new Promise<void>((resolve) => setTimeout(resolve, REFRESH_MS)).then(async () => {
+    this.refreshing ??= new Promise<void>((resolve) => setTimeout(resolve, this.period())).then(async () => {
       this.refreshing = undefined;
       this.list = undefined;
       const list = await this.sharedList().catch((error: unknown) => {
@@ -108,16 +116,20 @@ export class RoomPresence {
   }
 
   /**
-   * Shows a notice at once unless one went out within REFRESH_MS; then it waits for the end of that
+   * Shows a notice at once unless one went out within the period; then it waits for the end of that
    * period with any others, and they go out together ("Ada, Bob and 40 others joined"). A crowd
    * arriving at once thus costs each socket a frame per period, not a frame per arrival.
    */
   showNotice(event: Extract<BusEvent, { type: 'notice' }>): void {
     this.pendingNotices.push({ kind: event.kind, firstName: event.firstName, username: event.username ?? '', at: new Date(event.at), key: event.key });
     if (this.noticeTimer) return;
-    const wait = this.lastNoticeAt + REFRESH_MS - Date.now();
+    const wait = this.lastNoticeAt + this.period() - Date.now();
     if (wait <= 0) this.flushNotices();
     else this.noticeTimer = setTimeout(() => this.flushNotices(), wait);
+  }
+
+  private period(): number {
+    return refreshPeriodMs(this.options.sockets().size);
   }
 
   private flushNotices() {
