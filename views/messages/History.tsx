@@ -4,7 +4,7 @@ import type { MessageView } from '../../src/messages/queries.js';
 import { ids } from '../ids.js';
 import { Layout } from '../layout.js';
 import { HistoryStart, SpentHistoryStart } from '../rooms/HistoryStart.js';
-import { MessageItem } from './MessageItem.js';
+import { SharedMessageItem } from './MessageItem.js';
 
 interface HistoryProps {
   room: Room;
@@ -17,7 +17,7 @@ interface HistoryProps {
 const Items: FC<HistoryProps> = ({ room, messages, viewerId }) => (
   <>
     {messages.map((message) => (
-      <MessageItem message={message} roomSlug={room.slug} own={message.authorId === viewerId} />
+      <SharedMessageItem message={message} roomSlug={room.slug} own={message.authorId === viewerId} />
     ))}
   </>
 );

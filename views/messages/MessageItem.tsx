@@ -1,3 +1,4 @@
+import { raw } from 'hono/html';
 import type { FC } from 'hono/jsx';
 import { iconUrl } from '../../src/auth/icons.js';
 import type { MessageView } from '../../src/messages/queries.js';
@@ -55,4 +56,20 @@ const MessageActions: FC<{ message: MessageView; roomSlug: string }> = ({ messag
       </form>
     </div>
   );
+};
+
+const rendered = new WeakMap<MessageView, Map<string, ReturnType<typeof raw>>>();
+
+/**
+ * MessageItem rendered once per message as read and per form (the author's, everyone else's). The
+ * newest page of a room is read once per state of the room and shared (src/messages/latest.ts), so
+ * a room page renders only what changed since the last reader's.
+ */
+export const SharedMessageItem: FC<{ message: MessageView; roomSlug: string; own: boolean }> = (props) => {
+  let forms = rendered.get(props.message);
+  if (!forms) rendered.set(props.message, (forms = new Map()));
+  const key = `${props.own} ${props.roomSlug}`;
+  let html = forms.get(key);
+  if (!html) forms.set(key, (html = raw(String(<MessageItem {...props} />))));
+  return html;
 };

@@ -3,7 +3,7 @@ import type { Room, User } from '../../src/db/schema.js';
 import type { MessageView } from '../../src/messages/queries.js';
 import { ids } from '../ids.js';
 import { Layout } from '../layout.js';
-import { MessageItem } from '../messages/MessageItem.js';
+import { SharedMessageItem } from '../messages/MessageItem.js';
 import { Composer, type ComposerProps } from './Composer.js';
 import { HistoryStart } from './HistoryStart.js';
 import { Live } from './Live.js';
@@ -39,7 +39,7 @@ export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, has
               <ol id={ids.messages} class="messages">
                 <HistoryStart roomSlug={room.slug} oldestSeq={messages[0]?.seq ?? null} hasOlder={hasOlder} />
                 {messages.map((message) => (
-                  <MessageItem message={message} roomSlug={room.slug} own={message.authorId === user.id} />
+                  <SharedMessageItem message={message} roomSlug={room.slug} own={message.authorId === user.id} />
                 ))}
               </ol>
             </div>

@@ -116,12 +116,17 @@ describe('what nobody else may do', () => {
     expect((await room()).room.last_seq).toBe(last);
   });
 
-  it('another user sees no edit or delete buttons on it', async () => {
+  it('another user sees no edit or delete buttons on it, while its author does, whoever opened the page first', async () => {
     const { seq } = await post('just mine');
+    // Both read the same state of the room: the page is read once and shared, each form rendered once.
+    const adaFirst = itemIn(await (await ada.get('/lobby/game/')).text(), seq);
     const item = itemIn(await (await bob.get('/lobby/game/')).text(), seq);
     expect(item).toContain('just mine');
     expect(item).not.toContain('edit-form');
     expect(item).not.toContain('delete-form');
+    expect(adaFirst).toContain('edit-form');
+    expect(itemIn(await (await ada.get('/lobby/game/')).text(), seq)).toContain('delete-form');
+    expect(itemIn(await (await bob.get('/lobby/game/')).text(), seq)).not.toContain('edit-form');
   });
 
   it.each(['999', '0', 'abc'])('a message that does not exist (%s) is a 404', async (seq) => {
