@@ -18,6 +18,7 @@ const PHASES: Record<string, () => Promise<{ run: (context: BenchContext) => Pro
   E: () => import('./phases/pages.js'),
   F: () => import('./phases/connect.js'),
   G: () => import('./phases/cold-start.js'),
+  H: () => import('./phases/two-instances.js'),
 };
 
 const args = process.argv.slice(2);
