@@ -5,6 +5,7 @@ import { machineFacts } from './lib/sample.js';
 import { type BenchContext, met, type PhaseReport } from './lib/report.js';
 import { root } from './lib/servers.js';
 import { lineChart } from './lib/svg.js';
+import { drawRateChart } from './phases/big-room.js';
 import type { FanoutRun } from './phases/fanout.js';
 
 /**
@@ -15,6 +16,8 @@ import type { FanoutRun } from './phases/fanout.js';
 
 const PHASES: Record<string, () => Promise<{ run: (context: BenchContext) => Promise<PhaseReport[]> }>> = {
   A: () => import('./phases/fanout.js'),
+  B: () => import('./phases/big-room.js'),
+  C: () => import('./phases/many-rooms.js'),
   E: () => import('./phases/pages.js'),
   F: () => import('./phases/connect.js'),
   G: () => import('./phases/cold-start.js'),
@@ -71,6 +74,10 @@ console.log(`\n${rows.length} figures; JSON in bench/results/${written}; ${((Dat
 process.exit(smoke && lostAnywhere ? 1 : 0);
 
 function drawCharts(all: PhaseReport[]) {
+  const dir = join(root, 'docs', 'benchmarks');
+  mkdirSync(dir, { recursive: true });
+  const bigRoom = all.find((report) => report.id === 'B');
+  if (bigRoom) writeFileSync(join(dir, 'rate-latency.svg'), drawRateChart(bigRoom));
   const fanout = all.find((report) => report.id === 'A');
   if (!fanout) return;
   const runs = (fanout.details?.runs ?? []) as FanoutRun[];
@@ -81,8 +88,6 @@ function drawCharts(all: PhaseReport[]) {
       points: run.steps.map((step) => [step.rate, step.lastRecipient[p]] as [number, number]),
     })),
   );
-  const dir = join(root, 'docs', 'benchmarks');
-  mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'fanout-latency.svg'),
     lineChart({ title: 'A. Fan-out: last-recipient latency against send rate', xLabel: 'messages/s into the room', yLabel: 'ms', series, logY: true, guides: [{ y: 8, label: 'target p50 8 ms' }, { y: 20, label: 'target p99 20 ms' }] }),

@@ -111,13 +111,14 @@ export interface StepResult {
 export async function step(setup: Setup, pool: ReceiverPool, rate: number, durationMs: number): Promise<StepResult> {
   const { slots, memberRooms, target } = setup;
   const failedBefore = slots.reduce((sum, slot) => sum + slot.sender.failed, 0);
+  // Counted before the traffic: the drain waits for this step's deliveries, not for as many again.
+  const before = (await pool.count()).deliveries;
   const traffic = await runTraffic(slots, rate, durationMs);
   await Promise.all(slots.map((slot) => slot.sender.settle()));
   const membersOf = new Map<string, number>();
   for (const room of memberRooms) membersOf.set(room, (membersOf.get(room) ?? 0) + 1);
   let expected = 0;
   for (const [room, keys] of traffic.sentByRoom) expected += keys.length * (membersOf.get(room) ?? 0);
-  const before = (await pool.count()).deliveries;
   await pool.drain(before + expected, { quietMs: 3000, maxMs: 30_000 });
   const collected = await pool.collect();
   const failedSends = slots.reduce((sum, slot) => sum + slot.sender.failed, 0) - failedBefore;
