@@ -88,8 +88,9 @@ export function legacySocketRoutes(deps: Deps) {
           release = takeSocketSlot(deps, user.id, ws);
           if (ws.readyState !== 1) return;
           expiry = setTimeout(() => ws.close(CLOSE_SIGNED_OUT, 'access token expired'), Math.max(0, expiresAt.getTime() - Date.now()));
-          // History first (to this socket only), then live from the room's last seq as read with it.
-          const lastSeq = (await findRoomBySlug(db, room.slug))?.lastSeq ?? room.lastSeq;
+          // History first (to this socket only), then live from the room's last seq as read at the
+          // handshake: the history shows nothing past it, and everything after it comes live.
+          const { lastSeq } = room;
           const { messages } = await roomHistory(db, { id: room.id, lastSeq }, PAGE_SIZE);
           const shown = messages.filter((message) => message.deletedAt === null && message.seq <= lastSeq);
           frame(ws, { message_type: 'old_data', message: shown.map(item), firstname: user.firstName, username: user.username, timestamp: new Date().toISOString() });
