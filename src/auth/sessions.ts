@@ -1,6 +1,7 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
+import { prepared } from '../db/prepared.js';
 import { type User, sessions, users } from '../db/schema.js';
 import { generateToken, tokenId } from './tokens.js';
 
@@ -46,13 +47,19 @@ export async function createSession(db: Db, userId: number, policy: SessionPolic
 export type SessionValidation = { session: Session; user: User; extended: boolean } | null;
 
 /** Looks the token up by its hash; ends it when idle or too old; otherwise pushes the idle expiry on. */
+const sessionWithUser = (db: Db) =>
+  prepared(db, 'session_with_user', () =>
+    db
+      .select({ session: sessions, user: users })
+      .from(sessions)
+      .innerJoin(users, eq(sessions.userId, users.id))
+      .where(eq(sessions.id, sql.placeholder('id')))
+      .prepare('session_with_user'),
+  );
+
 export async function validateSessionToken(db: Db, token: string, policy: SessionPolicy): Promise<SessionValidation> {
   const id = tokenId(token);
-  const [row] = await db
-    .select({ session: sessions, user: users })
-    .from(sessions)
-    .innerJoin(users, eq(sessions.userId, users.id))
-    .where(eq(sessions.id, id));
+  const [row] = await sessionWithUser(db).execute({ id });
   if (!row) return null;
   const { session, user } = row;
   const now = Date.now();

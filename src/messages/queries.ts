@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { prepared } from '../db/prepared.js';
 import { type Message, messages, type User, users } from '../db/schema.js';
 import { mayChangeMessage } from '../rooms/access.js';
 import { reserveSeqs } from './append.js';
@@ -72,8 +73,15 @@ export async function changeMessage(db: Db, roomId: number, seq: number, authorI
   }
 }
 
+const messageBySeq = (db: Db) =>
+  prepared(db, 'message_by_seq', () =>
+    selectWithAuthor(db)
+      .where(and(eq(messages.roomId, sql.placeholder('roomId')), eq(messages.seq, sql.placeholder('seq'))))
+      .prepare('message_by_seq'),
+  );
+
 export async function findMessage(db: Db, roomId: number, seq: number): Promise<MessageView | null> {
-  const [row] = await selectWithAuthor(db).where(and(eq(messages.roomId, roomId), eq(messages.seq, seq)));
+  const [row] = await messageBySeq(db).execute({ roomId, seq });
   return row ? toView(row) : null;
 }
 
@@ -92,10 +100,16 @@ export async function historyPage(db: Db, roomId: number, size: number, before?:
 }
 
 /** Every message changed after `after` (created, edited or deleted), in the order of the change. */
+const changesAfterSeq = (db: Db) =>
+  prepared(db, 'changes_after', () =>
+    selectWithAuthor(db)
+      .where(and(eq(messages.roomId, sql.placeholder('roomId')), gt(messages.updatedSeq, sql.placeholder('after'))))
+      .orderBy(asc(messages.updatedSeq))
+      .limit(sql.placeholder('limit'))
+      .prepare('changes_after'),
+  );
+
 export async function changesAfter(db: Db, roomId: number, after: number, limit: number): Promise<MessageView[]> {
-  const rows = await selectWithAuthor(db)
-    .where(and(eq(messages.roomId, roomId), gt(messages.updatedSeq, after)))
-    .orderBy(asc(messages.updatedSeq))
-    .limit(limit);
+  const rows = await changesAfterSeq(db).execute({ roomId, after, limit });
   return rows.map(toView);
 }

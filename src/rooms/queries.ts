@@ -1,5 +1,6 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { prepared } from '../db/prepared.js';
 import { type Room, rooms } from '../db/schema.js';
 import { roomImageUrl } from './images.js';
 
@@ -7,8 +8,17 @@ export function listRooms(db: Db): Promise<Room[]> {
   return db.select().from(rooms).orderBy(asc(rooms.id));
 }
 
+const roomBySlug = (db: Db) =>
+  prepared(db, 'room_by_slug', () =>
+    db
+      .select()
+      .from(rooms)
+      .where(eq(rooms.slug, sql.placeholder('slug')))
+      .prepare('room_by_slug'),
+  );
+
 export async function findRoomBySlug(db: Db, slug: string): Promise<Room | null> {
-  const [room] = await db.select().from(rooms).where(eq(rooms.slug, slug));
+  const [room] = await roomBySlug(db).execute({ slug });
   return room ?? null;
 }
 
