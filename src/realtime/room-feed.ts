@@ -10,6 +10,9 @@ export const CLOSE_RELOAD = 4002;
 export const RETRY_MIN_MS = 100;
 export const RETRY_MAX_MS = 2000;
 
+// Under load, runs of the feed start at least this far apart (a lone change goes out at once).
+const BATCH_GAP_MS = 4;
+
 export interface RoomFeedOptions {
   db: Db;
   log: Logger;
@@ -26,8 +29,9 @@ export interface RoomFeedOptions {
 /**
  * The room's log as this instance serves it: each run reads the changes above the lowest cursor of
  * the room's sockets once, renders each change once, and sends every socket the changes above its
- * own cursor. One run at a time; nudges during a run cause one more run, not one each. A failed read
- * (the database away) is tried again shortly, backing off.
+ * own cursor. One run at a time; nudges during a run cause one more run, not one each, at least
+ * BATCH_GAP_MS after the one before. A failed read (the database away) is tried again shortly,
+ * backing off.
  */
 export class RoomFeed {
   private running: Promise<void> | null = null;
@@ -35,6 +39,7 @@ export class RoomFeed {
   private retry: NodeJS.Timeout | undefined;
   private failures = 0;
   private stopped = false;
+  private lastRunAt = 0;
 
   constructor(private readonly options: RoomFeedOptions) {}
 
@@ -44,7 +49,13 @@ export class RoomFeed {
       return this.running;
     }
     this.running = (async () => {
+      let again = false;
       do {
+        // Changes keep coming while a run is busy: the next run waits out the gap and takes them
+        // all, so a busy room sends each socket one frame per gap rather than one per change.
+        if (again) await new Promise((resolve) => setTimeout(resolve, Math.max(0, this.lastRunAt + BATCH_GAP_MS - performance.now())));
+        again = true;
+        this.lastRunAt = performance.now();
         this.dirty = false;
         try {
           await this.deliver();
