@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machineFacts } from './lib/sample.js';
 import { type BenchContext, met, type PhaseReport } from './lib/report.js';
-import { root } from './lib/servers.js';
+import { buildHubbub, root } from './lib/servers.js';
 import { lineChart } from './lib/svg.js';
 import { drawRateChart } from './phases/big-room.js';
 import type { FanoutRun } from './phases/fanout.js';
@@ -30,6 +30,7 @@ const chosen = (args.find((arg) => arg.startsWith('--phases='))?.slice('--phases
 const started = Date.now();
 const context: BenchContext = { smoke, log: (message) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${message}`) };
 
+buildHubbub();
 const reports: PhaseReport[] = [];
 for (const id of chosen) {
   const load = PHASES[id];

@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -16,6 +16,7 @@ import { jsonCharset, noStore, securityHeaders } from './http/security.js';
 import { securityEvents } from './http/security-log.js';
 import { clientAddressResolver } from './http/client-address.js';
 import { canonicalSlash } from './http/slashes.js';
+import { root } from './paths.js';
 import { messageRoutes } from './messages/routes.js';
 import { transcript } from './messages/transcript.js';
 import { eventRoutes } from './realtime/event-stream.js';
@@ -24,9 +25,9 @@ import { liveRoutes } from './realtime/routes.js';
 import { loadRoom } from './rooms/middleware.js';
 import { roomRoutes } from './rooms/routes.js';
 
-const publicDir = fileURLToPath(new URL('../public', import.meta.url));
+const publicDir = join(root, 'public');
 // htmx is served from the installed package, so the page always runs the version the lockfile pins.
-const htmxDir = fileURLToPath(new URL('../node_modules/htmx.org/dist', import.meta.url));
+const htmxDir = join(root, 'node_modules', 'htmx.org', 'dist');
 
 /** A failed query's message lists its parameters (a password hash, a message body): log its cause and SQL only. */
 function loggable(error: Error) {

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -98,7 +98,15 @@ export async function spawnInstance(
   };
 }
 
-export const HUBBUB = ['--import', 'tsx', 'src/server.ts'];
+/** Hubbub as `npm start` and the image run it: the build (see buildHubbub). */
+export const HUBBUB = ['--enable-source-maps', 'dist/server.mjs'];
+/** From the TypeScript sources through tsx, as `npm run dev` runs it. */
+export const HUBBUB_FROM_SOURCE = ['--import', 'tsx', 'src/server.ts'];
+
+/** `npm run build`: every phase then runs the server as it is deployed. */
+export function buildHubbub(): void {
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+}
 
 export type Mode = 'scaled' | 'embedded';
 

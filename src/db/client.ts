@@ -1,15 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
-import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
-import pg from 'pg';
 import type { Logger } from '../log.js';
+import { root } from '../paths.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -20,16 +14,15 @@ export interface Database {
   close(): Promise<void>;
 }
 
-const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const migrationsFolder = join(root, 'drizzle');
 
 // Any fixed number works; it only has to be the same for every instance of Hubbub.
 const MIGRATION_LOCK_KEY = 727_001;
 
 /** Opens PostgreSQL when a URL is given, otherwise PGlite (on disk under dataDir, or in memory). */
 export async function openDatabase(options: { databaseUrl?: string; dataDir?: string; log?: Logger }): Promise<Database> {
-  const database = options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.log)
-    : await openPglite(options.dataDir);
+  // Each mode imports only its own driver: PGlite (a WebAssembly PostgreSQL) or node-postgres.
+  const database = options.databaseUrl ? await openPostgres(options.databaseUrl, options.log) : await openPglite(options.dataDir);
   try {
     await database.migrate();
   } catch (error) {
@@ -45,7 +38,12 @@ export async function openDatabase(options: { databaseUrl?: string; dataDir?: st
  * answers 503 (see errors.ts). (postgres.js 3.4.9 was replaced for crashing the process with a
  * TypeError when the server restarted under load.)
  */
-function openPostgres(url: string, log?: Logger) {
+async function openPostgres(url: string, log?: Logger) {
+  const [{ default: pg }, { drizzle: drizzlePostgres }, { migrate: migratePostgres }] = await Promise.all([
+    import('pg'),
+    import('drizzle-orm/node-postgres'),
+    import('drizzle-orm/node-postgres/migrator'),
+  ]);
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 });
   // A broken connection (the server went away) must never crash the process. Idle ones are reported
   // by the pool, which drops them; one that is checked out (between the queries of a transaction)
@@ -74,6 +72,11 @@ function openPostgres(url: string, log?: Logger) {
 }
 
 async function openPglite(dataDir?: string) {
+  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+    import('drizzle-orm/pglite/migrator'),
+  ]);
   let path: string | undefined;
   if (dataDir) {
     path = join(dataDir, 'pglite');

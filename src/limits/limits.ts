@@ -1,5 +1,4 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { createClient } from 'redis';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { SocketQuota } from './socket-quota.js';
@@ -46,6 +45,7 @@ export class Limits {
     if (!config.redisUrl) {
       return new Limits(config.limits, (options) => new RateLimiterMemory(options), async () => {});
     }
+    const { createClient } = await import('redis');
     const client = createClient({ url: config.redisUrl, disableOfflineQueue: true });
     client.on('error', (error: Error) => log.warn({ err: error.message }, 'redis rate-limit connection problem'));
     await client.connect();

@@ -5,8 +5,6 @@ import { type Bus, InProcessBus, SESSIONS_CHANNEL } from './bus.js';
 import { CLOSE_SIGNED_OUT, Hub } from './hub.js';
 import { LobbyLive } from './lobby.js';
 import { InProcessPresence, type Presence } from './presence.js';
-import { RedisBus } from './redis-bus.js';
-import { RedisPresence } from './redis-presence.js';
 import { announcePresence } from './room-presence.js';
 
 export interface RealtimeOptions {
@@ -48,8 +46,9 @@ export class Realtime {
   }
 
   static async start({ db, log, redisUrl, redisPrefix = 'hubbub', leaveGraceMs = 3000, replayLimit = 500 }: RealtimeOptions): Promise<Realtime> {
-    const bus = redisUrl ? await RedisBus.connect(redisUrl, redisPrefix, log) : new InProcessBus();
-    const presence = redisUrl ? await RedisPresence.connect(redisUrl, redisPrefix, log) : new InProcessPresence();
+    // Redis's client is imported only when there is a Redis to talk to.
+    const bus = redisUrl ? await (await import('./redis-bus.js')).RedisBus.connect(redisUrl, redisPrefix, log) : new InProcessBus();
+    const presence = redisUrl ? await (await import('./redis-presence.js')).RedisPresence.connect(redisUrl, redisPrefix, log) : new InProcessPresence();
     const hub = new Hub({ db, bus, presence, log, leaveGraceMs, replayLimit });
     const lobby = new LobbyLive({ db, bus, presence, log });
     await lobby.start();

@@ -14,7 +14,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Runs the server the way `npm start` does, as its own process. */
+/** Runs the server from its TypeScript sources (as `npm run dev` does, without watching), as its own process. */
 export function spawnServer(env: Record<string, string>): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root,

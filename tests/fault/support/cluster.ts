@@ -60,7 +60,7 @@ const CLOCK_TICKS = 100;
 const MAX_CRASH_RESTARTS = 5;
 
 /**
- * App instances as processes (`npm start`'s command), all on one private PostgreSQL and Redis, each
+ * App instances as processes (the server from source, as in dev), all on one private PostgreSQL and Redis, each
  * on its own port that it keeps across restarts: `urls[i]` always names instance i.
  */
 export class Cluster {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, spawnServer, waitForHealthy } from '../../support/process.js';
 
-/** A server run like `npm start` on embedded PGlite (no DATABASE_URL, no REDIS_URL). */
+/** A server process (from source) on embedded PGlite (no DATABASE_URL, no REDIS_URL). */
 export interface EmbeddedServer {
   url: string;
   pid: number;
