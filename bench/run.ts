@@ -60,7 +60,7 @@ const result = {
   smoke,
   commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim(),
   machine: machineFacts(),
-  versions: { node: process.version, hono: version('hono'), ws: version('ws'), pg: version('pg'), redis: version('redis'), pglite: version('@electric-sql/pglite') },
+  versions: { node: process.version, hono: version('hono'), ws: version('ws'), pg: version('pg'), redis: version('@redis/client'), pglite: version('@electric-sql/pglite') },
   reports,
 };
 const resultsDir = join(root, 'bench', 'results');

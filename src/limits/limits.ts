@@ -45,7 +45,7 @@ export class Limits {
     if (!config.redisUrl) {
       return new Limits(config.limits, (options) => new RateLimiterMemory(options), async () => {});
     }
-    const { createClient } = await import('redis');
+    const { createClient } = await import('@redis/client');
     const client = createClient({ url: config.redisUrl, disableOfflineQueue: true });
     client.on('error', (error: Error) => log.warn({ err: error.message }, 'redis rate-limit connection problem'));
     await client.connect();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
+import { createClient } from '@redis/client';
 import type { Logger } from '../log.js';
 import type { Presence } from './presence.js';
 
