@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { accountRoutes } from './auth/account-routes.js';
@@ -35,6 +35,24 @@ function loggable(error: Error) {
   return typeof query === 'string' && cause instanceof Error ? { err: cause, query } : { err: error };
 }
 
+/**
+ * Refuses a body over `maxSize` (413) before anything reads it. A body that states its length is
+ * judged by the header alone, so the request is never turned into a web Request with a stream
+ * (the server then reads the body straight from the socket when a route asks for it); a chunked
+ * body is counted as it is read (hono's bodyLimit).
+ */
+function limitBodies(maxSize: number): MiddlewareHandler {
+  const tooLarge = (c: Context) => (c.header('Connection', 'close'), problem(c, 413, 'That request is too large.'));
+  const counting = bodyLimit({ maxSize, onError: tooLarge });
+  return async (c, next) => {
+    // No route reads the body of a GET or HEAD: Node discards it as it comes.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const length = c.req.header('content-length');
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return counting(c, next);
+    return Number(length) > maxSize ? tooLarge(c) : next();
+  };
+}
+
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>({ strict: false });
 
@@ -58,7 +76,7 @@ export function createApp(deps: Deps) {
   app.route('/', healthRoutes(deps));
   // Forms and JSON bodies are small; anything larger is refused before it is parsed.
   // The rest of an oversized body is never read, so the connection cannot carry another request.
-  app.use(bodyLimit({ maxSize: deps.config.limits.requestBytes, onError: (c) => (c.header('Connection', 'close'), problem(c, 413, 'That request is too large.')) }));
+  app.use(limitBodies(deps.config.limits.requestBytes));
   app.use(sameOriginWrites(deps));
   app.use(authenticate(deps));
 
