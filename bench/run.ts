@@ -6,6 +6,7 @@ import { type BenchContext, met, type PhaseReport } from './lib/report.js';
 import { buildHubbub, root } from './lib/servers.js';
 import { lineChart } from './lib/svg.js';
 import { drawRateChart } from './phases/big-room.js';
+import { drawMemoryChart } from './phases/idle.js';
 import type { FanoutRun } from './phases/fanout.js';
 
 /**
@@ -18,6 +19,7 @@ const PHASES: Record<string, () => Promise<{ run: (context: BenchContext) => Pro
   A: () => import('./phases/fanout.js'),
   B: () => import('./phases/big-room.js'),
   C: () => import('./phases/many-rooms.js'),
+  D: () => import('./phases/idle.js'),
   E: () => import('./phases/pages.js'),
   F: () => import('./phases/connect.js'),
   G: () => import('./phases/cold-start.js'),
@@ -79,6 +81,8 @@ function drawCharts(all: PhaseReport[]) {
   mkdirSync(dir, { recursive: true });
   const bigRoom = all.find((report) => report.id === 'B');
   if (bigRoom) writeFileSync(join(dir, 'rate-latency.svg'), drawRateChart(bigRoom));
+  const idle = all.find((report) => report.id === 'D');
+  if (idle) writeFileSync(join(dir, 'idle-memory.svg'), drawMemoryChart(idle));
   const fanout = all.find((report) => report.id === 'A');
   if (!fanout) return;
   const runs = (fanout.details?.runs ?? []) as FanoutRun[];
