@@ -15,10 +15,11 @@ export interface Appended {
   created: boolean;
 }
 
-// Group commit. Every append holds the room's row lock over its round trips and the commit's fsync,
-// so one message per transaction caps a busy room at a few hundred a second. Instead, while one
-// transaction of a room is being written, this process's next appends to that room wait and then
-// go together in the next one. Nothing waits on a timer: a quiet room's message goes at once.
+// Group commit. Every append holds the room's row lock until its commit's fsync, so one message per
+// commit caps a busy room at a few hundred a second. Instead, while one statement of a room is
+// being written, this process's next appends to that room wait and then go together in the next
+// one. Each is a single statement (one round trip): the seqs reserved and the rows inserted commit
+// together or not at all. Nothing waits on a timer: a quiet room's message goes at once.
 
 /** Six SQL parameters a message: ~1,500 in one INSERT, with at most 256 × 4,000 characters of bodies. */
 const MAX_BATCH = 256;
@@ -29,13 +30,13 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
-/** Per database (tests open many): the rooms with a transaction in flight, and who waits for it. */
+/** Per database (tests open many): the rooms with a statement in flight, and who waits for it. */
 const busyRooms = new WeakMap<Db, Map<number, Waiting[]>>();
 
 /**
- * Appends a message at the room's next seq; commit order is seq order, and within one transaction
+ * Appends a message at the room's next seq; commit order is seq order, and within one statement
  * seq order is the order of the calls. A retry with the same client_id returns the message already
- * stored (created: false). Answers only once the message's transaction has committed.
+ * stored (created: false). Answers only once the message's statement has committed.
  */
 export function appendMessage(db: Db, input: NewMessage): Promise<Appended> {
   const byRoom = busyRooms.get(db) ?? new Map<number, Waiting[]>();
@@ -57,11 +58,11 @@ async function writeUntilIdle(db: Db, byRoom: Map<number, Waiting[]>, roomId: nu
 }
 
 /**
- * A lone message takes the one-message transaction, so its latency is what it always was. A batch
- * the database refused (the room is gone, an author is unknown, another writer stored a client_id)
- * rolled back whole: it is written again one message at a time, so each caller gets its own answer.
- * An unreachable database, or a failed COMMIT (whether it took effect is unknown), fails every
- * caller instead: writing again could store a message twice, while the client's retry is safe.
+ * A lone message takes the one-message statement, so its latency is what it always was. A batch
+ * the database refused (the room is gone, an author is unknown, a retry's client_id was stored
+ * meanwhile) had no effect: it is written again one message at a time, so each caller gets its own
+ * answer. An unreachable database (whether the statement took effect is unknown) fails every caller
+ * instead: writing again could store a message twice, while the client's retry is safe.
  */
 async function writeBatch(db: Db, batch: Waiting[]) {
   if (batch.length > 1) {
@@ -75,71 +76,88 @@ async function writeBatch(db: Db, batch: Waiting[]) {
   for (const waiting of batch) await appendOne(db, waiting.input).then(waiting.resolve, waiting.reject);
 }
 
-/** The database refused the batch and rolled it back: nothing of it was stored. */
+/** The database refused the batch: nothing of it was stored. */
 class BatchRefused extends Error {}
 
-/** Rolls a transaction back on purpose; only a missing room's reaches the caller (as it always did). */
-class NotAppended extends Error {}
-
-/** One transaction for a whole batch of one room: one seq per new message, in the order of the batch. */
+/**
+ * A whole batch of one room in one statement (one round trip, one commit): seqs reserved under the
+ * room's row lock, one per new message in the order of the batch. Retries already stored answer
+ * their seq and take none.
+ */
 async function appendTogether(db: Db, batch: NewMessage[]): Promise<Appended[]> {
   const roomId = batch[0]!.roomId;
-  let reachedCommit = false;
   try {
-    return await db.transaction(async (tx) => {
-      const last = await reserveSeqs(tx as unknown as Db, roomId, batch.length);
-      if (last === null) throw new NotAppended(`there is no room ${roomId}`);
-      const known = await storedSeqs(tx as unknown as Db, roomId, batch);
-      const { rows, results } = assignSeqs(batch, known, last - batch.length + 1);
-      if (rows.length > 0) await tx.insert(messages).values(rows);
-      // Retries reserved a seq each: give those back, so the log has no holes.
-      if (rows.length < batch.length) await tx.update(rooms).set({ lastSeq: last - batch.length + rows.length }).where(eq(rooms.id, roomId));
-      reachedCommit = true;
-      return results;
-    });
+    // Read before the write: a retry stored in between makes the insert fail on the unique index.
+    const { rows, plans } = plan(batch, await storedSeqs(db, roomId, batch));
+    const first = rows.length > 0 ? await insertReserving(db, roomId, rows) : 0;
+    return plans.map(({ seq, fresh, created }) => ({ seq: fresh ? first + seq : seq, created }));
   } catch (error) {
-    if (reachedCommit || isDatabaseUnavailable(error)) throw error;
-    throw new BatchRefused('the batch was rolled back', { cause: error });
+    if (isDatabaseUnavailable(error)) throw error;
+    throw new BatchRefused('the batch was refused', { cause: error });
   }
 }
 
-/** New messages take consecutive seqs from `firstSeq`; a client_id already stored (or earlier in the batch) answers its seq. */
-function assignSeqs(batch: NewMessage[], stored: Map<string, number>, firstSeq: number) {
-  const known = new Map(stored);
-  const rows: Array<NewMessage & { seq: number; updatedSeq: number }> = [];
-  const results = batch.map((input): Appended => {
+/**
+ * Which messages of a batch are new (each takes the next place in `rows`) and which are retries,
+ * of a stored message or of one earlier in the batch. A plan's seq is absolute for a stored message
+ * and the place in `rows` (`fresh`) otherwise.
+ */
+function plan(batch: NewMessage[], stored: Map<string, number>) {
+  const known = new Map<string, { seq: number; fresh: boolean }>([...stored].map(([key, seq]) => [key, { seq, fresh: false }]));
+  const rows: NewMessage[] = [];
+  const plans = batch.map((input) => {
     const key = input.clientId === null ? null : retryKey(input.authorId, input.clientId);
-    const storedSeq = key === null ? undefined : known.get(key);
-    if (storedSeq !== undefined) return { seq: storedSeq, created: false };
-    const seq = firstSeq + rows.length;
-    rows.push({ ...input, seq, updatedSeq: seq });
-    if (key !== null) known.set(key, seq);
-    return { seq, created: true };
+    const seen = key === null ? undefined : known.get(key);
+    if (seen) return { ...seen, created: false };
+    const planned = { seq: rows.length, fresh: true };
+    rows.push(input);
+    if (key !== null) known.set(key, planned);
+    return { ...planned, created: true };
   });
-  return { rows, results };
+  return { rows, plans };
+}
+
+/**
+ * Moves the room's last_seq on by the number of rows and inserts them at the seqs it freed, in one
+ * statement: it commits whole or not at all, so the log never has a hole. Answers the first seq.
+ */
+async function insertReserving(db: Db, roomId: number, rows: NewMessage[]): Promise<number> {
+  const values = sql.join(
+    rows.map((row, i) => sql`(${row.authorId}::integer, ${row.body}::text, ${row.clientId}::text, ${i}::integer)`),
+    sql`, `,
+  );
+  const result = await db.execute<{ seq: number | string }>(sql`
+    with reserved as (
+      update ${rooms} set last_seq = last_seq + ${rows.length} where id = ${roomId} returning last_seq
+    )
+    insert into ${messages} (room_id, author_id, body, client_id, seq, updated_seq)
+    select ${roomId}, v.author_id, v.body, v.client_id, reserved.last_seq - ${rows.length} + 1 + v.i, reserved.last_seq - ${rows.length} + 1 + v.i
+    from reserved, (values ${values}) as v(author_id, body, client_id, i)
+    returning seq`);
+  const seqs = (result as unknown as { rows: Array<{ seq: number | string }> }).rows.map((row) => Number(row.seq));
+  if (seqs.length === 0) throw new Error(`there is no room ${roomId}`);
+  return Math.min(...seqs);
 }
 
 /** The one-message append; under load, also what a refused batch falls back to. */
 async function appendOne(db: Db, input: NewMessage): Promise<Appended> {
   try {
-    const seq = await db.transaction(async (tx) => {
-      const seq = await reserveSeqs(tx as unknown as Db, input.roomId, 1);
-      if (seq === null) throw new NotAppended(`there is no room ${input.roomId}`);
-      const [row] = await tx
-        .insert(messages)
-        .values({ ...input, seq, updatedSeq: seq })
-        .onConflictDoNothing()
-        .returning({ seq: messages.seq });
-      if (!row) throw new NotAppended(); // the same client_id is already stored: give its seq back unused
-      return row.seq;
-    });
-    return { seq, created: true };
+    return { seq: await insertReserving(db, input.roomId, [input]), created: true };
   } catch (error) {
-    if (!(error instanceof NotAppended) || input.clientId === null) throw error;
+    // The same client_id is already stored (a retry): the statement had no effect; answer its seq.
+    if (input.clientId === null || !isUniqueViolation(error)) throw error;
     const existing = (await storedSeqs(db, input.roomId, [input])).get(retryKey(input.authorId, input.clientId));
     if (existing === undefined) throw error;
     return { seq: existing, created: false };
   }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    if ((current as { code?: unknown }).code === '23505') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /**

@@ -6,7 +6,7 @@ import { type Appended, appendMessage } from '../../../src/messages/queries.js';
 import { insertRoom } from '../../../src/rooms/queries.js';
 import { openTestDatabase } from '../../support/database.js';
 
-// Many people sending into one room at once: their messages share transactions (group commit), and
+// Many people sending into one room at once: their messages share statements (group commit), and
 // each must still get its own seq, in the order they sent, with retries stored once and no holes.
 let database: Awaited<ReturnType<typeof openTestDatabase>>;
 let db: Db;
@@ -30,19 +30,19 @@ async function newRoom(): Promise<number> {
   return (await insertRoom(db, { slug, name: slug, description: '', image: 'game', createdBy: null }))!.id;
 }
 
-/** The same database, counting the transactions begun through it. */
-function countingTransactions(inner: Db) {
+/** The same database, counting the writes made through it (each append's statement is one). */
+function countingWrites(inner: Db) {
   let count = 0;
   const counted = new Proxy(inner, {
     get(target, property) {
-      if (property !== 'transaction') return Reflect.get(target, property, target);
-      return (...args: Parameters<Db['transaction']>) => {
+      if (property !== 'execute') return Reflect.get(target, property, target);
+      return (...args: Parameters<Db['execute']>) => {
         count++;
-        return target.transaction(...args);
+        return target.execute(...args);
       };
     },
   });
-  return { db: counted, transactions: () => count };
+  return { db: counted, writes: () => count };
 }
 
 async function storedLog(roomId: number) {
@@ -57,7 +57,7 @@ describe('many messages sent into one room at once', () => {
   it('are all stored, each at the seq its sender was told, in the order they were sent, with no holes', async () => {
     const roomId = await newRoom();
     for (const body of ['earlier 1', 'earlier 2']) await appendMessage(db, { roomId, authorId: ada, body, clientId: null });
-    const counting = countingTransactions(db);
+    const counting = countingWrites(db);
 
     const sent = await Promise.all(
       from(0, 300).map((i) => appendMessage(counting.db, { roomId, authorId: i % 2 ? ada : bob, body: `burst ${i}`, clientId: `burst-${i}` })),
@@ -69,26 +69,26 @@ describe('many messages sent into one room at once', () => {
     expect(log.bodies.slice(2)).toEqual(from(0, 300).map((i) => `burst ${i}`));
     expect(log.lastSeq).toBe(302);
     // The first goes at once on its own; the 299 that arrive meanwhile wait and share the next ones.
-    expect(counting.transactions()).toBeGreaterThan(1);
-    expect(counting.transactions()).toBeLessThanOrEqual(3);
+    expect(counting.writes()).toBeGreaterThan(1);
+    expect(counting.writes()).toBeLessThanOrEqual(3);
   });
 
-  it('a message to a quiet room goes at once, in its own transaction', async () => {
+  it('a message to a quiet room goes at once, in its own statement', async () => {
     const roomId = await newRoom();
-    const counting = countingTransactions(db);
+    const counting = countingWrites(db);
     expect(await appendMessage(counting.db, { roomId, authorId: ada, body: 'hello?', clientId: 'lone' })).toEqual({ seq: 1, created: true });
-    expect(counting.transactions()).toBe(1);
+    expect(counting.writes()).toBe(1);
   });
 });
 
 describe('retries sent at the same time as the original', () => {
   it('store one message per client_id; every retry gets its seq, and only the first is "created"', async () => {
     const roomId = await newRoom();
-    // 100 client_ids three times each: repeats inside one transaction, and in a later one after the
+    // 100 client_ids three times each: repeats inside one statement, and in a later one after the
     // original committed. Bob reuses one of Ada's client_ids: that is a different message.
     const sends = from(0, 300).map((i) => ({ roomId, authorId: ada, body: `said ${i % 100}`, clientId: `said-${i % 100}` }));
     sends.push({ roomId, authorId: bob, body: 'bob said 7', clientId: 'said-7' });
-    const counting = countingTransactions(db);
+    const counting = countingWrites(db);
 
     const answers = await Promise.all(sends.map((input) => appendMessage(counting.db, input)));
 
@@ -98,17 +98,17 @@ describe('retries sent at the same time as the original', () => {
     expect(log.seqs).toEqual(from(1, 101));
     expect(log.bodies).toEqual([...from(0, 100).map((i) => `said ${i}`), 'bob said 7']);
     expect(log.lastSeq).toBe(101);
-    // Retries are ordinary traffic: they must not break the room back into one transaction each.
-    expect(counting.transactions()).toBeLessThanOrEqual(3);
+    // Retries are ordinary traffic: they must not break the room back into one statement each.
+    expect(counting.writes()).toBeLessThanOrEqual(3);
   });
 
   it('a retry of a message stored earlier answers its seq and leaves no hole between its neighbours', async () => {
     const roomId = await newRoom();
     const kept = await appendMessage(db, { roomId, authorId: ada, body: 'kept', clientId: 'kept' });
-    const counting = countingTransactions(db);
+    const counting = countingWrites(db);
     const send = (body: string, clientId: string) => appendMessage(counting.db, { roomId, authorId: ada, body, clientId });
 
-    // The first goes alone; the other three share one transaction.
+    // The first goes alone; the other three share one statement.
     const answers = await Promise.all([send('first', 'first'), send('before', 'before'), send('kept again', 'kept'), send('after', 'after')]);
 
     expect(answers).toEqual([
@@ -117,7 +117,7 @@ describe('retries sent at the same time as the original', () => {
       { seq: kept.seq, created: false },
       { seq: 4, created: true },
     ]);
-    expect(counting.transactions()).toBe(2);
+    expect(counting.writes()).toBe(2);
     expect(await send('next', 'next')).toEqual({ seq: 5, created: true });
     const log = await storedLog(roomId);
     expect(log.bodies).toEqual(['kept', 'first', 'before', 'after', 'next']);
@@ -128,7 +128,7 @@ describe('retries sent at the same time as the original', () => {
 describe('sending into many rooms at once', () => {
   it('gives each room its own gap-free log, in the order its messages were sent', async () => {
     const roomIds = await Promise.all(from(0, 20).map(() => newRoom()));
-    const counting = countingTransactions(db);
+    const counting = countingWrites(db);
     const sends = from(0, 50).flatMap((i) => roomIds.map((roomId) => ({ roomId, authorId: ada, body: `${roomId}:${i}`, clientId: null })));
 
     const answers = await Promise.all(sends.map((input) => appendMessage(counting.db, input)));
@@ -140,7 +140,7 @@ describe('sending into many rooms at once', () => {
       expect(log.seqs).toEqual(from(1, 50));
       expect(log.lastSeq).toBe(50);
     }
-    expect(counting.transactions()).toBeLessThan(sends.length / 10);
+    expect(counting.writes()).toBeLessThan(sends.length / 10);
   });
 });
 
@@ -163,7 +163,7 @@ describe('a message the database refuses', () => {
     const send = (authorId: number, body: string) => appendMessage(db, { roomId, authorId, body, clientId: body });
     const nobody = 2_000_000_000;
 
-    // The first goes alone; the other three share one transaction, which the unknown author fails.
+    // The first goes alone; the other three share one statement, which the unknown author fails.
     const outcomes = await Promise.allSettled([send(ada, 'first'), send(ada, 'before'), send(nobody, 'from nobody'), send(bob, 'after')]);
 
     expect(outcomes.map(settledSeq)).toEqual([1, 2, 'rejected', 3]);
