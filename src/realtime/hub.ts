@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import { roomLastSeqs } from '../rooms/queries.js';
 import type { User } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { type Bus, type BusEvent, roomChannel } from './bus.js';
@@ -48,7 +49,7 @@ export class Hub {
 
   constructor(private readonly options: HubOptions) {
     options.bus.onResubscribe(() => {
-      this.catchUpAll();
+      void this.catchUpAll();
       // Presence entries come back with each instance's refresh after a Redis restart; show them.
       setTimeout(() => {
         for (const room of this.rooms.values()) void room.presence.refreshList();
@@ -96,11 +97,20 @@ export class Hub {
   }
 
   /**
-   * Every local room reads the log again. After a bus reconnect (events may have been lost), and on a
-   * timer as a safety net: a failed read or a lost nudge delays a change by one period at most.
+   * Every local room with a socket behind the log reads it again. After a bus reconnect (events may
+   * have been lost), and on a timer as a safety net: a failed read or a lost nudge delays a change by
+   * one period at most. One query reads where every local room's log ends, so a quiet instance with
+   * many rooms costs one query a period, not one per room; if it fails, every room reads its log.
    */
-  catchUpAll(): void {
-    for (const room of this.rooms.values()) void room.feed.pump();
+  async catchUpAll(): Promise<void> {
+    const rooms = [...this.rooms.values()];
+    if (rooms.length === 0) return;
+    const ends = await roomLastSeqs(this.options.db, rooms.map((room) => room.id)).catch(() => null);
+    for (const room of rooms) {
+      const end = ends?.get(room.id);
+      const behind = end === undefined || [...room.sockets].some((socket) => socket.lastSeq < end);
+      if (behind) void room.feed.pump();
+    }
   }
 
   /** Sign-out or revocation: the page learns it is signed out and does not reconnect. */

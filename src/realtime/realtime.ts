@@ -57,7 +57,7 @@ export class Realtime {
       if (event.type === 'sessions-ended') realtime.closeSessionSockets(event.sessionIds);
     });
     realtime.sweepVanished(db, 10_000);
-    realtime.catchUp = setInterval(() => hub.catchUpAll(), 15_000);
+    realtime.catchUp = setInterval(() => void hub.catchUpAll(), 15_000);
     realtime.catchUp.unref();
     return realtime;
   }

@@ -1,4 +1,4 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
 import { type Room, rooms } from '../db/schema.js';
@@ -20,6 +20,12 @@ const roomBySlug = (db: Db) =>
 export async function findRoomBySlug(db: Db, slug: string): Promise<Room | null> {
   const [room] = await roomBySlug(db).execute({ slug });
   return room ?? null;
+}
+
+/** Where each room's log ends (its last_seq), by id; a room that is gone is missing. */
+export async function roomLastSeqs(db: Db, ids: number[]): Promise<Map<number, number>> {
+  const rows = await db.select({ id: rooms.id, lastSeq: rooms.lastSeq }).from(rooms).where(inArray(rooms.id, ids));
+  return new Map(rows.map((row) => [row.id, row.lastSeq]));
 }
 
 /** The new room, or null when its slug is taken (the unique index decides). */

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findUserByUsername } from '../../../src/auth/users.js';
+import { prepared } from '../../../src/db/prepared.js';
 import type { Room, User } from '../../../src/db/schema.js';
 import { appendMessage } from '../../../src/messages/queries.js';
 import { pageListener } from '../../../src/realtime/page-listener.js';
@@ -24,6 +25,15 @@ function page(after: number) {
   const frames: string[] = [];
   const socket = pageListener({ user: ada, sessionId: null, after, send: (frame) => frames.push(String(frame)), close: () => {} });
   return { socket, seqs: () => frames.flatMap(itemSeqs) };
+}
+
+/** How many times the hub has read a room's log (its prepared query of changes) since this call. */
+function countingChangeReads() {
+  const query = prepared(t.db, 'changes_after', () => {
+    throw new Error('the hub has not read the log yet');
+  }) as { execute: (...args: unknown[]) => unknown };
+  const spy = vi.spyOn(query, 'execute');
+  return () => spy.mock.calls.length;
 }
 
 /** Stores a message without telling the hub: its nudge is still on the way (the bus is at-most-once). */
@@ -65,7 +75,25 @@ describe('a page that connects while the hub is delivering', () => {
     const lost = await store(room, 'nobody announced me');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(reader.seqs()).toEqual([]);
-    t.realtime.hub.catchUpAll();
+    await t.realtime.hub.catchUpAll();
     await expect.poll(() => reader.seqs()).toEqual([lost]);
+  });
+
+  it('the periodic catch-up reads the log only of rooms with a socket behind it', async () => {
+    const room = (await findRoomBySlug(t.db, 'music'))!;
+    const reader = page(0);
+    await t.realtime.hub.join(room.id, room.slug, reader.socket);
+    await store(room, 'announced');
+    t.realtime.hub.nudge(room.id);
+    await expect.poll(() => reader.seqs().length).toBe(1);
+    const reads = countingChangeReads();
+    await t.realtime.hub.catchUpAll();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(reads(), 'caught up: nothing to read').toBe(0);
+    const lost = await store(room, 'nobody announced me');
+    await t.realtime.hub.catchUpAll();
+    await expect.poll(() => reader.seqs()).toEqual([reader.seqs()[0], lost]);
+    expect(reads()).toBe(1);
+    vi.restoreAllMocks();
   });
 });
