@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { WebSocketServer } from 'ws';
@@ -8,6 +9,7 @@ import { openDatabase } from './db/client.js';
 import { Limits } from './limits/limits.js';
 import { createLogger } from './log.js';
 import { Realtime } from './realtime/realtime.js';
+import { serveUpgrades } from './realtime/upgrade.js';
 
 export interface RunningServer {
   url: string;
@@ -41,7 +43,8 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
       inFlight--;
     }
   };
-  const server = serve({ fetch, port: config.port, hostname: config.host, websocket: { server: wss } });
+  const server = serve({ fetch, port: config.port, hostname: config.host }) as Server;
+  serveUpgrades(server, wss, fetch, log);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -1,6 +1,4 @@
-import { upgradeWebSocket } from '@hono/node-server';
 import { Hono } from 'hono';
-import type { WSContext } from 'hono/ws';
 import { z } from 'zod';
 import { accessTokenHolder } from '../auth/api-tokens.js';
 import type { AppEnv, Deps } from '../context.js';
@@ -18,6 +16,7 @@ import { takeSocketSlot } from './socket-slot.js';
 import type { Change, FrameMemo, NoticeGroup, RoomListener } from './listener.js';
 import { namesSentence } from '../../views/rooms/Notice.js';
 import { sender } from './routes.js';
+import { acceptSocket, type LiveSocket } from './upgrade.js';
 
 /**
  * The old app's socket, unchanged on the wire: GET /ws/chat/<room>/?token=<access>. Every frame the
@@ -70,21 +69,21 @@ export function legacySocketRoutes(deps: Deps) {
       c.set('room', room);
       await next();
     },
-    upgradeWebSocket((c) => {
+    acceptSocket<AppEnv>((c) => {
       const room = c.get('room');
       const user = c.get('user')!;
       const expiresAt = c.get('accessExpiresAt')!;
       let listener: RoomListener | undefined;
       let expiry: NodeJS.Timeout | undefined;
       // Through the same bound as the pages' sockets: a reader far behind is closed (1013).
-      const frame = (ws: WSContext, value: LegacyFrame) => sender(ws)(JSON.stringify(value));
-      const error = (ws: WSContext, message: string) =>
+      const frame = (ws: LiveSocket, value: LegacyFrame) => sender(ws)(JSON.stringify(value));
+      const error = (ws: LiveSocket, message: string) =>
         frame(ws, { message_type: 'error', message, firstname: user.firstName, username: user.username, timestamp: new Date().toISOString() });
 
       let release = () => {};
       let inOrder: Promise<void> = Promise.resolve();
       return {
-        async onOpen(_event, ws) {
+        async onOpen(ws) {
           release = takeSocketSlot(deps, user.id, ws);
           if (ws.readyState !== 1) return;
           expiry = setTimeout(() => ws.close(CLOSE_SIGNED_OUT, 'access token expired'), Math.max(0, expiresAt.getTime() - Date.now()));
@@ -101,9 +100,9 @@ export function legacySocketRoutes(deps: Deps) {
           });
         },
         // One client's messages are stored in the order it sent them: each frame waits for the one before.
-        onMessage(event, ws) {
+        onMessage(data, ws) {
           inOrder = inOrder
-            .then(() => store(event.data, ws))
+            .then(() => store(data, ws))
             .catch((storeError: unknown) => {
               log.warn({ err: storeError, room: room.slug }, 'an old-protocol frame failed');
               error(ws, 'The message could not be stored; please send it again.');
@@ -116,10 +115,11 @@ export function legacySocketRoutes(deps: Deps) {
         },
       };
 
-      async function store(data: unknown, ws: WSContext) {
+      async function store(data: string | null, ws: LiveSocket) {
         let input: unknown;
         try {
-          input = JSON.parse(String(data));
+          if (data === null) throw new SyntaxError('a binary frame');
+          input = JSON.parse(data);
         } catch {
           return error(ws, 'That frame is not JSON. Send {"type":"new_message","message":"…"}.');
         }

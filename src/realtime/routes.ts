@@ -1,7 +1,4 @@
-import { upgradeWebSocket } from '@hono/node-server';
-import { Hono } from 'hono';
-import type { WSContext } from 'hono/ws';
-import type { WebSocket } from 'ws';
+import { type Context, Hono } from 'hono';
 import { requireUser, sameOriginSockets } from '../auth/middleware.js';
 import { sessionPolicy } from '../auth/sessions.js';
 import type { AppEnv, Deps } from '../context.js';
@@ -14,6 +11,7 @@ import { pageListener } from './page-listener.js';
 import type { LobbySocket } from './lobby.js';
 import { watchSessionExpiry } from './session-watch.js';
 import { takeSocketSlot } from './socket-slot.js';
+import { acceptSocket, type LiveSocket } from './upgrade.js';
 
 // A reader this far behind (a stalled tab, a bad link) is dropped with 1013 "try again later":
 // htmx reconnects and the page catches up from the database, while everyone else is unaffected.
@@ -23,16 +21,17 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  * Writes text frames to one socket. A frame shared by many sockets comes as bytes encoded once
  * (see FrameMemo), sent as a text frame without copying.
  */
-export function sender(ws: WSContext) {
-  const raw = ws.raw as WebSocket | undefined;
+export function sender(ws: LiveSocket) {
   return (frame: string | Buffer) => {
     // A socket closing under us just misses the frame; it catches up from the database on reconnect.
     if (ws.readyState !== 1) return;
-    if ((raw?.bufferedAmount ?? 0) > MAX_BUFFERED_BYTES) return ws.close(1013, 'too far behind; reconnect to catch up');
-    if (raw) raw.send(frame, { binary: false });
-    else ws.send(typeof frame === 'string' ? frame : frame.toString());
+    if (ws.raw.bufferedAmount > MAX_BUFFERED_BYTES) return ws.close(1013, 'too far behind; reconnect to catch up');
+    ws.send(frame);
   };
 }
+
+/** Who opened the socket: the person, and the cookie session or access token's end that bounds it. */
+const holder = (c: Context<AppEnv>) => ({ userId: c.get('user')!.id, session: c.get('session'), accessExpiresAt: c.get('accessExpiresAt') });
 
 /**
  * The pages' WebSockets. Session and Origin are checked before the upgrade, so a refused handshake
@@ -47,7 +46,7 @@ export function liveRoutes(deps: Deps) {
    * Ends the socket with 4001 (htmx does not reconnect; the page says "signed out") when the session
    * expires, or, for a client that connected with a bearer access token, when that token does.
    */
-  function untilSessionEnds(session: Session | null, accessExpiresAt: Date | null, ws: WSContext): () => void {
+  function untilSessionEnds(session: Session | null, accessExpiresAt: Date | null, ws: LiveSocket): () => void {
     if (session) return watchSessionExpiry(deps.db, policy, session, () => ws.close(CLOSE_SIGNED_OUT, 'session expired'));
     if (!accessExpiresAt) return () => {};
     const timer = setTimeout(() => ws.close(CLOSE_SIGNED_OUT, 'access token expired'), Math.max(0, accessExpiresAt.getTime() - Date.now()));
@@ -58,16 +57,18 @@ export function liveRoutes(deps: Deps) {
     .get(
       '/ws',
       ...guard,
-      upgradeWebSocket((c) => {
+      acceptSocket<AppEnv>((c) => {
+        // What the socket needs, read now: its handlers must not keep the request (or its context) alive.
+        const { userId, session, accessExpiresAt } = holder(c);
         let socket: LobbySocket | undefined;
         let stopWatching = () => {};
         let release = () => {};
         return {
-          onOpen(_event, ws) {
-            release = takeSocketSlot(deps, c.get('user')!.id, ws);
+          onOpen(ws) {
+            release = takeSocketSlot(deps, userId, ws);
             if (ws.readyState !== 1) return;
-            socket = { sessionId: c.get('session')?.id ?? null, send: sender(ws), close: (code, reason) => ws.close(code, reason) };
-            stopWatching = untilSessionEnds(c.get('session'), c.get('accessExpiresAt'), ws);
+            socket = { sessionId: session?.id ?? null, send: sender(ws), close: (code, reason) => ws.close(code, reason) };
+            stopWatching = untilSessionEnds(session, accessExpiresAt, ws);
             lobby.add(socket);
           },
           onClose() {
@@ -82,33 +83,30 @@ export function liveRoutes(deps: Deps) {
       '/:room/ws',
       ...guard,
       loadRoom(deps),
-      upgradeWebSocket((c) => {
-        const room = c.get('room');
-        const after = resumeAfter(c.req.query('after'), room.lastSeq);
+      acceptSocket<AppEnv>((c) => {
+        // What the socket needs, read now: its handlers must not keep the request (or its context) alive.
+        const { id: roomId, slug, lastSeq } = c.get('room');
+        const after = resumeAfter(c.req.query('after'), lastSeq);
+        const user = c.get('user')!;
+        const { session, accessExpiresAt } = holder(c);
         let socket: RoomListener | undefined;
         let stopWatching = () => {};
         let release = () => {};
         return {
-          onOpen(_event, ws) {
-            release = takeSocketSlot(deps, c.get('user')!.id, ws);
+          onOpen(ws) {
+            release = takeSocketSlot(deps, user.id, ws);
             if (ws.readyState !== 1) return;
-            socket = pageListener({
-              user: c.get('user')!,
-              sessionId: c.get('session')?.id ?? null,
-              after,
-              send: sender(ws),
-              close: (code, reason) => ws.close(code, reason),
-            });
-            stopWatching = untilSessionEnds(c.get('session'), c.get('accessExpiresAt'), ws);
-            hub.join(room.id, room.slug, socket).catch((error) => {
-              deps.log.error({ err: error, room: room.slug }, 'could not join a socket to its room');
+            socket = pageListener({ user, sessionId: session?.id ?? null, after, send: sender(ws), close: (code, reason) => ws.close(code, reason) });
+            stopWatching = untilSessionEnds(session, accessExpiresAt, ws);
+            hub.join(roomId, slug, socket).catch((error) => {
+              deps.log.error({ err: error, room: slug }, 'could not join a socket to its room');
               ws.close(1011, 'join failed');
             });
           },
           onClose() {
             release();
             stopWatching();
-            if (socket) hub.leave(room.id, socket);
+            if (socket) hub.leave(roomId, socket);
           },
         };
       }),

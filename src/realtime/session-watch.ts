@@ -10,11 +10,13 @@ const MAX_WAIT_MS = 24 * 3600 * 1000;
  * Sign-out and revocation close sockets at once through the bus; this covers time running out.
  */
 export function watchSessionExpiry(db: Db, policy: SessionPolicy, session: Session, onEnded: () => void): () => void {
+  // Only the id is kept: a socket lives long, and holds no more than it needs.
+  const { id } = session;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const check = async () => {
     if (stopped) return;
-    const end = await sessionEnd(db, session.id, policy).catch(() => undefined);
+    const end = await sessionEnd(db, id, policy).catch(() => undefined);
     if (stopped || end === undefined) return schedule(60_000); // database unreachable: look again soon
     const left = end === null ? 0 : end.getTime() - Date.now();
     if (left <= 0) return onEnded();

@@ -90,6 +90,16 @@ describe('handshakes that are refused before any data flows', () => {
     expect(await Live.refusal(`${url}/lobby/ws/`, { ...session, origin: 'https://evil.example' })).toBe(403);
     expect(await Live.refusal(room, session)).toBe(101);
   });
+
+  it('a plain request to a socket address is told to upgrade (426), and no socket opens', async () => {
+    const slug = await ada.createRoom('Plain');
+    for (const path of [`/lobby/${slug}/ws/`, '/lobby/ws/']) {
+      const response = await fetch(`${url}${path}`, { headers: { cookie: ada.cookie, origin: url } });
+      expect(response.status, path).toBe(426);
+      expect(response.headers.get('upgrade')).toBe('websocket');
+      expect(await response.text()).toBe('This address takes WebSocket connections only.');
+    }
+  });
 });
 
 describe('signing out', () => {
