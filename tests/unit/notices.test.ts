@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BusEvent } from '../../src/realtime/bus.js';
 import type { NoticeGroup, RoomListener } from '../../src/realtime/listener.js';
 import { pageListener } from '../../src/realtime/page-listener.js';
-import { RoomPresence } from '../../src/realtime/room-presence.js';
+import { RoomPresence, refreshPeriodMs } from '../../src/realtime/room-presence.js';
 import { namesSentence } from '../../views/rooms/Notice.js';
 
 type NoticeEvent = Extract<BusEvent, { type: 'notice' }>;
@@ -70,6 +70,27 @@ describe('join and leave notices', () => {
     expect(frames[2]).toBe(frames[3]);
     expect(frames[2]).toContain('<span>Bob and Cy joined the room</span>');
     expect(frames[2]).toContain('id="m-0-nkBob"');
+  });
+});
+
+describe('the moment notices and lists are gathered over', () => {
+  it('is 100 ms up to 100 sockets, then 1 ms per socket, at most 2 s', () => {
+    expect([0, 1, 100, 101, 1000, 1999, 2000, 19_000].map(refreshPeriodMs)).toEqual([100, 100, 100, 101, 1000, 1999, 2000, 2000]);
+  });
+
+  it('holds the notices of a crowd in a room of 500 sockets for half a second', () => {
+    vi.useFakeTimers();
+    try {
+      const { presence, received } = roomWith(500);
+      presence.showNotice(event('Ada'));
+      presence.showNotice(event('Bob'));
+      vi.advanceTimersByTime(499);
+      expect(received[0]!.map(said)).toEqual([['Ada joined']]);
+      vi.advanceTimersByTime(1);
+      expect(received[499]!.map(said)).toEqual([['Ada joined'], ['Bob joined']]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
