@@ -63,7 +63,8 @@ const rendered = new WeakMap<MessageView, Map<string, ReturnType<typeof raw>>>()
 /**
  * MessageItem rendered once per message as read and per form (the author's, everyone else's). The
  * newest page of a room is read once per state of the room and shared (src/messages/latest.ts), so
- * a room page renders only what changed since the last reader's.
+ * a room page renders only what changed since the last reader's. `raw` only keeps hono/jsx from
+ * escaping the item a second time: it is MessageItem's own output, whose text was escaped as it rendered.
  */
 export const SharedMessageItem: FC<{ message: MessageView; roomSlug: string; own: boolean }> = (props) => {
   let forms = rendered.get(props.message);
