@@ -8,7 +8,7 @@ export default defineConfig({
     exclude: [
       ...(process.env.DATABASE_URL ? [] : ['tests/integration/messages/append-batch-clash.test.ts']),
       ...(process.env.DATABASE_URL && process.env.REDIS_URL ? [] : ['tests/integration/realtime/two-instances.test.ts']),
-      ...(process.env.REDIS_URL ? [] : ['tests/integration/realtime/redis-presence.test.ts', 'tests/integration/security/limits-redis.test.ts']),
+      ...(process.env.REDIS_URL ? [] : ['tests/integration/realtime/redis-presence.test.ts', 'tests/integration/realtime/redis-bus.test.ts', 'tests/integration/security/limits-redis.test.ts']),
     ],
     // Generous: starting PGlite on a busy 2-core machine has taken over 30 s.
     testTimeout: 60_000,

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -94,4 +94,20 @@ async function openPglite(dataDir?: string) {
 
 export async function ping(db: Db): Promise<void> {
   await db.execute(sql`select 1`);
+}
+
+let newestMigration: number | undefined;
+
+/**
+ * Whether the database holds every migration this build knows (drizzle records each with the time
+ * it was made): an instance of a newer build must not take traffic on a database not yet upgraded.
+ */
+export async function migrationsApplied(db: Db): Promise<boolean> {
+  if (newestMigration === undefined) {
+    const journal = JSON.parse(await readFile(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ when: number }> };
+    newestMigration = Math.max(...journal.entries.map((entry) => entry.when));
+  }
+  const result = await db.execute<{ newest: string | number | null }>(sql`select max(created_at) as newest from drizzle.__drizzle_migrations`);
+  const [row] = (result as unknown as { rows: Array<{ newest: string | number | null }> }).rows;
+  return row?.newest !== null && row?.newest !== undefined && Number(row.newest) >= newestMigration;
 }

@@ -27,6 +27,8 @@ export interface Bus {
   unsubscribe(channel: string): Promise<void>;
   /** Called after the transport reconnected: whatever was published meanwhile may be lost. */
   onResubscribe(handler: () => void): void;
+  /** Fails unless the transport can carry events now (for /readyz). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,8 @@ export class InProcessBus implements Bus {
   }
 
   onResubscribe(): void {}
+
+  async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     this.handlers.clear();

@@ -85,6 +85,12 @@ export class RedisBus implements Bus {
     this.resubscribeHandlers.push(handler);
   }
 
+  /** Both connections must be up: events go out on the publisher and come in on the subscriber. */
+  async ping(): Promise<void> {
+    if (!this.subscriber.isReady) throw new Error('the Redis subscriber is not connected');
+    await this.publisher.ping();
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
   }

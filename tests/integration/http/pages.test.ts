@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, validSignup } from '../../support/browser.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
@@ -120,16 +121,45 @@ describe('bad input', () => {
 });
 
 describe('health', () => {
-  it('answers 200 while the database answers', async () => {
+  it('/healthz answers 200 while the process serves, whatever the database does (liveness)', async () => {
     const response = await t.app.request('/healthz');
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });
-  });
-
-  it('answers 503 when the database does not', async () => {
     const broken = await createTestApp();
     await broken.close();
-    const response = await broken.app.request('/healthz');
+    expect((await broken.app.request('/healthz')).status).toBe(200);
+  });
+
+  it('/readyz answers 200 with each check while the database answers and is migrated', async () => {
+    const response = await t.app.request('/readyz');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await response.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok', redis: 'not configured' } });
+  });
+
+  it('/readyz answers 503 with the reason when the database does not answer', async () => {
+    const broken = await createTestApp();
+    await broken.close();
+    const response = await broken.app.request('/readyz');
     expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      status: 'unavailable',
+      checks: { database: 'unreachable', migrations: 'unknown', redis: 'not configured' },
+      error: 'Not ready: the database does not answer.',
+    });
+  });
+
+  it('/readyz answers 503 when the database lacks a migration of this version', async () => {
+    const behind = await createTestApp();
+    try {
+      await behind.db.execute(sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`);
+      const response = await behind.app.request('/readyz');
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as { checks: unknown; error: string };
+      expect(body.checks).toEqual({ database: 'ok', migrations: 'behind', redis: 'not configured' });
+      expect(body.error).toContain('the database lacks migrations this version needs');
+    } finally {
+      await behind.close();
+    }
   });
 });

@@ -154,6 +154,7 @@ const TABLE: Row[] = [
   row('POST /signup',                          'sign up (JSON)',                           all(201), async (who) => sendJson(await throwaway(who.role), 'POST', '/signup/', validSignup({ username: `new_${next()}` }))),
   row('POST /guest',                           'try it as a guest (JSON)',                 all(201), async (who) => sendJson(await throwaway(who.role), 'POST', '/guest/')),
   row('GET /healthz',                          'health check',                             all(200), (who) => http(who, 'GET', '/healthz')),
+  row('GET /readyz',                           'readiness check',                          all(200), (who) => http(who, 'GET', '/readyz')),
   row('ALL /static/*',                         'a static file',                            all(200), (who) => http(who, 'GET', '/static/css/app.css')),
   row('ALL /static/vendor/htmx/*',             'htmx',                                     all(200), (who) => http(who, 'GET', '/static/vendor/htmx/htmx.js')),
   row('POST /api/signup',                      'old API: sign up',                         all(200), (who) => sendJson(who, 'POST', '/api/signup/', { username: `old_${next()}`, password: PASSWORD, first_name: 'Old' })),
