@@ -19,12 +19,24 @@ const UNAVAILABLE_CODES = new Set([
 // node-postgres says these without a code.
 const UNAVAILABLE_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
 
-export function isDatabaseUnavailable(error: unknown): boolean {
+/** The error and the errors it wraps (drizzle wraps the driver's), outermost first, at most five. */
+function* chain(error: unknown): Generator<{ code?: unknown; message?: unknown }> {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const { code, cause, message } = current as { code?: unknown; cause?: unknown; message?: unknown };
+    yield current as { code?: unknown; message?: unknown };
+    current = (current as { cause?: unknown }).cause;
+  }
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (const { code, message } of chain(error)) {
     if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
     if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
-    current = cause;
   }
+  return false;
+}
+
+/** A unique index refused the row (PostgreSQL's unique_violation): the statement had no effect. */
+export function isUniqueViolation(error: unknown): boolean {
+  for (const { code } of chain(error)) if (code === '23505') return true;
   return false;
 }

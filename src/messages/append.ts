@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { isDatabaseUnavailable } from '../db/errors.js';
+import { isDatabaseUnavailable, isUniqueViolation } from '../db/errors.js';
 import { messages, rooms } from '../db/schema.js';
 
 export interface NewMessage {
@@ -150,14 +150,6 @@ async function appendOne(db: Db, input: NewMessage): Promise<Appended> {
     if (existing === undefined) throw error;
     return { seq: existing, created: false };
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    if ((current as { code?: unknown }).code === '23505') return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 /**
