@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { AppEnv, Deps } from '../context.js';
 import { migrationsApplied, ping } from '../db/client.js';
 
-type Check = 'ok' | 'unreachable' | 'behind' | 'not configured';
+type Check = 'ok' | 'unreachable' | 'behind' | 'unknown' | 'not configured';
 
 /**
  * `/healthz`: the process is alive and serving (a container's HEALTHCHECK, a liveness probe).
@@ -11,13 +11,13 @@ type Check = 'ok' | 'unreachable' | 'behind' | 'not configured';
  * 503 with each check's state and a sentence.
  */
 export function healthRoutes({ db, log, config, realtime }: Deps) {
-  async function database(): Promise<Check> {
+  async function database(): Promise<{ database: Check; migrations: Check }> {
     try {
       await ping(db);
-      return (await migrationsApplied(db)) ? 'ok' : 'behind';
+      return { database: 'ok', migrations: (await migrationsApplied(db)) ? 'ok' : 'behind' };
     } catch (error) {
       log.error({ err: error }, 'readiness: database unreachable');
-      return 'unreachable';
+      return { database: 'unreachable', migrations: 'unknown' };
     }
   }
 
@@ -36,13 +36,13 @@ export function healthRoutes({ db, log, config, realtime }: Deps) {
     .get('/healthz', (c) => c.json({ status: 'ok' }))
     .get('/readyz', async (c) => {
       const [store, bus] = await Promise.all([database(), redis()]);
-      const checks = { database: store === 'behind' ? 'ok' : store, migrations: store === 'ok' ? 'ok' : store === 'behind' ? 'behind' : 'unknown', redis: bus };
-      if (store === 'ok' && (bus === 'ok' || bus === 'not configured')) return c.json({ status: 'ready', checks });
+      const checks = { ...store, redis: bus };
       const problems = [
-        store === 'unreachable' ? 'the database does not answer' : null,
-        store === 'behind' ? 'the database lacks migrations this version needs (start the newest version once to apply them)' : null,
+        store.database === 'unreachable' ? 'the database does not answer' : null,
+        store.migrations === 'behind' ? 'the database lacks migrations this version needs (start the newest version once to apply them)' : null,
         bus === 'unreachable' ? 'Redis does not answer' : null,
       ].filter(Boolean);
+      if (problems.length === 0) return c.json({ status: 'ready', checks });
       return c.json({ status: 'unavailable', checks, error: `Not ready: ${problems.join('; ')}.` }, 503);
     });
 }
