@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { type Database, openDatabase } from '../../src/db/client.js';
+import { type Database, type Db, openDatabase } from '../../src/db/client.js';
+import { users } from '../../src/db/schema.js';
 
 /**
  * A fresh, migrated database for one test file: a new PostgreSQL database when DATABASE_URL is set
@@ -24,4 +25,13 @@ export async function openTestDatabase(): Promise<Database & { url?: string }> {
       await admin.end();
     },
   };
+}
+
+/** People stored straight in the database (username = first name, lower-cased), for tests below the HTTP layer; answers their ids. */
+export async function addPeople(db: Db, ...firstNames: string[]): Promise<number[]> {
+  const rows = await db
+    .insert(users)
+    .values(firstNames.map((firstName) => ({ username: firstName.toLowerCase(), usernameSkeleton: firstName.toLowerCase(), firstName, icon: 'fox' })))
+    .returning({ id: users.id });
+  return rows.map((row) => row.id);
 }

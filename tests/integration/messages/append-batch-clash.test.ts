@@ -2,10 +2,10 @@ import { asc, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/client.js';
-import { messages, users } from '../../../src/db/schema.js';
+import { messages } from '../../../src/db/schema.js';
 import { appendMessage } from '../../../src/messages/queries.js';
 import { insertRoom } from '../../../src/rooms/queries.js';
-import { openTestDatabase } from '../../support/database.js';
+import { addPeople, openTestDatabase } from '../../support/database.js';
 
 // A batch of sends that meets another writer's row: two connections at once, so PostgreSQL only
 // (vitest.config.ts runs this file when DATABASE_URL is set; PGlite has one connection).
@@ -16,8 +16,7 @@ let ada: number;
 beforeAll(async () => {
   database = await openTestDatabase();
   db = database.db;
-  const [person] = await db.insert(users).values({ username: 'ada', usernameSkeleton: 'ada', firstName: 'ada', icon: 'fox' }).returning({ id: users.id });
-  ada = person!.id;
+  [ada] = (await addPeople(db, 'ada')) as [number];
 });
 afterAll(() => database.close());
 

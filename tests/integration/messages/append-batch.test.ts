@@ -1,10 +1,10 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/client.js';
-import { messages, rooms, users } from '../../../src/db/schema.js';
+import { messages, rooms } from '../../../src/db/schema.js';
 import { type Appended, appendMessage } from '../../../src/messages/queries.js';
 import { insertRoom } from '../../../src/rooms/queries.js';
-import { openTestDatabase } from '../../support/database.js';
+import { addPeople, openTestDatabase } from '../../support/database.js';
 
 // Many people sending into one room at once: their messages share statements (group commit), and
 // each must still get its own seq, in the order they sent, with retries stored once and no holes.
@@ -16,11 +16,7 @@ let bob: number;
 beforeAll(async () => {
   database = await openTestDatabase();
   db = database.db;
-  const people = await db
-    .insert(users)
-    .values(['ada', 'bob'].map((name) => ({ username: name, usernameSkeleton: name, firstName: name, icon: 'fox' })))
-    .returning({ id: users.id });
-  [ada, bob] = people.map((person) => person.id) as [number, number];
+  [ada, bob] = (await addPeople(db, 'ada', 'bob')) as [number, number];
 });
 afterAll(() => database.close());
 

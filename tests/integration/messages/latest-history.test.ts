@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/client.js';
-import { users } from '../../../src/db/schema.js';
 import { roomHistory } from '../../../src/messages/latest.js';
 import { appendMessage, changeMessage } from '../../../src/messages/queries.js';
 import { findRoomBySlug, insertRoom } from '../../../src/rooms/queries.js';
-import { openTestDatabase } from '../../support/database.js';
+import { addPeople, openTestDatabase } from '../../support/database.js';
 
 // The newest page of a room is read once per state of the room (its last seq) and shared; every
 // change must show at once, and a page read while a change committed must not be kept.
@@ -15,8 +14,7 @@ let ada: number;
 beforeAll(async () => {
   database = await openTestDatabase();
   db = database.db;
-  const [person] = await db.insert(users).values({ username: 'ada', usernameSkeleton: 'ada', firstName: 'Ada', icon: 'fox' }).returning({ id: users.id });
-  ada = person!.id;
+  [ada] = (await addPeople(db, 'Ada')) as [number];
 });
 afterAll(() => database.close());
 
