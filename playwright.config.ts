@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { e2eDatabaseUrl } from './tests/e2e/database.js';
-import { BASE_URL as baseURL, E2E_PORT as port, TWO_INSTANCES } from './tests/e2e/servers.js';
+import { BASE_URL as baseURL, E2E_ADMIN, E2E_PORT as port, TWO_INSTANCES } from './tests/e2e/servers.js';
 import { GENEROUS_LIMITS } from './tests/support/limits.js';
 
 // Every worker evaluates this file again and inherits our environment: pick per-run values once, keep them there.
@@ -74,6 +74,9 @@ function appServer(serverPort: number, before: string) {
       WS_PING_INTERVAL: '1',
       // Journeys send faster than people; the limits have their own tests (tests/integration/security).
       ...GENEROUS_LIMITS,
+      // Whichever spec signs up first must not become the administrator by being first: the
+      // administrator is named (tests/e2e/admin.spec.ts signs it up).
+      ADMIN_USERNAMES: E2E_ADMIN,
       ...databaseEnv,
     },
   };

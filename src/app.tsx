@@ -4,6 +4,8 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { accountRoutes } from './auth/account-routes.js';
+import { requireAdmin } from './admin/middleware.js';
+import { adminRoutes } from './admin/routes.js';
 import { apiAuthRoutes } from './auth/api.js';
 import { authenticate, requireUser, sameOriginWrites } from './auth/middleware.js';
 import { authRoutes } from './auth/routes.js';
@@ -14,7 +16,9 @@ import { BadRequest } from './http/forms.js';
 import { problem } from './http/problem.js';
 import { jsonCharset, noStore, securityHeaders } from './http/security.js';
 import { securityEvents } from './http/security-log.js';
-import { clientAddressResolver } from './http/client-address.js';
+import { clientAddressResolver, trustedPeer } from './http/client-address.js';
+import { requestLog } from './http/request-log.js';
+import { metricsRoutes } from './metrics/routes.js';
 import { canonicalSlash } from './http/slashes.js';
 import { root } from './paths.js';
 import { messageRoutes } from './messages/routes.js';
@@ -24,6 +28,7 @@ import { legacySocketRoutes } from './realtime/legacy-socket.js';
 import { liveRoutes } from './realtime/routes.js';
 import { loadRoom } from './rooms/middleware.js';
 import { roomRoutes } from './rooms/routes.js';
+import { roomSettingsRoutes } from './rooms/settings-routes.js';
 
 const publicDir = join(root, 'public');
 // htmx is served from the installed package, so the page always runs the version the lockfile pins.
@@ -58,6 +63,7 @@ export function createApp(deps: Deps) {
 
   const clientAddress = clientAddressResolver(deps.config.trustedProxies);
 
+  app.use(requestLog(deps.log, deps.metrics, trustedPeer(deps.config.trustedProxies)));
   app.use(securityHeaders(deps.config));
   app.use(jsonCharset);
   app.use(noStore);
@@ -74,6 +80,7 @@ export function createApp(deps: Deps) {
   app.use('/static/vendor/htmx/*', serveStatic({ root: htmxDir, rewriteRequestPath: (path) => path.replace(/^\/static\/vendor\/htmx/, '') }));
   app.use('/static/*', serveStatic({ root: publicDir, rewriteRequestPath: (path) => path.replace(/^\/static/, '') }));
   app.route('/', healthRoutes(deps));
+  app.route('/', metricsRoutes(deps));
   // Forms and JSON bodies are small; anything larger is refused before it is parsed.
   // The rest of an oversized body is never read, so the connection cannot carry another request.
   app.use(limitBodies(deps.config.limits.requestBytes));
@@ -88,6 +95,8 @@ export function createApp(deps: Deps) {
   app.route('/ws', legacySocketRoutes(deps));
   app.use('/account/*', requireUser);
   app.route('/account', accountRoutes(deps));
+  app.use('/admin/*', requireUser, requireAdmin);
+  app.route('/admin', adminRoutes(deps));
   app.use('/lobby/*', requireUser);
   app.route('/lobby', liveRoutes(deps));
   app.route('/lobby', eventRoutes(deps));
@@ -95,16 +104,17 @@ export function createApp(deps: Deps) {
   app.use('/lobby/:room/messages/*', loadRoom(deps));
   app.route('/lobby/:room/messages', messageRoutes(deps));
   app.route('/lobby', roomRoutes(deps));
+  app.route('/lobby', roomSettingsRoutes(deps));
 
   app.notFound((c) => problem(c, 404, 'There is nothing at this address.'));
   app.onError((error, c) => {
     if (error instanceof BadRequest) return problem(c, 400, error.message);
     if (isDatabaseUnavailable(error)) {
-      deps.log.warn({ ...loggable(error), method: c.req.method, path: c.req.path }, 'database unavailable');
+      deps.log.warn({ ...loggable(error), requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'database unavailable');
       c.header('Retry-After', '1');
       return problem(c, 503, 'The server cannot reach its database right now. Nothing was saved; please try again in a moment.');
     }
-    deps.log.error({ ...loggable(error), method: c.req.method, path: c.req.path }, 'request failed');
+    deps.log.error({ ...loggable(error), requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'request failed');
     return problem(c, 500, 'Something went wrong on our side. Please try again in a moment.');
   });
   return app;

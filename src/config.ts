@@ -63,6 +63,11 @@ const envSchema = z.object({
   PUBLIC_ORIGIN: origin.optional(),
   SECRET: z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 48)').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty'], { message: 'must be json or pretty' }).default('json'),
+  // /metrics: off unless a token guards it on the main port, or it has a port of its own.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (try: openssl rand -hex 24)').optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   SESSION_IDLE_TIMEOUT: seconds(7 * 24 * 3600),
   SESSION_MAX_AGE: seconds(30 * 24 * 3600),
   REFRESH_TOKEN_MAX_AGE: seconds(14 * 24 * 3600),
@@ -78,6 +83,8 @@ const envSchema = z.object({
   SOCKETS_PER_USER: count(20),
   MAX_REQUEST_BYTES: count(64 * 1024),
   MAX_FRAME_BYTES: count(64 * 1024),
+  // Administrators by username; when set, the first account is no longer one by itself (src/admin/roles.ts).
+  ADMIN_USERNAMES: list(z.string().regex(/^[A-Za-z0-9_]{3,32}$/, 'must be usernames (3 to 32 letters, digits or _) separated by commas')),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -96,6 +103,15 @@ function toConfig(env: z.infer<typeof envSchema>) {
     secureCookies: publicOrigin !== undefined && !publicOrigin.startsWith('http://'),
     secret: env.SECRET,
     logLevel: env.LOG_LEVEL,
+    /** JSON lines for machines; `pretty` (needs the pino-pretty development package) for people. */
+    logFormat: env.LOG_FORMAT,
+    metrics: {
+      /** When set, /metrics on the main port answers only `Authorization: Bearer <token>`. */
+      token: env.METRICS_TOKEN,
+      /** When set, /metrics is served on this port (and host) alone, not on the main port. */
+      port: env.METRICS_PORT,
+      host: env.METRICS_HOST,
+    },
     sessionIdleTimeout: env.SESSION_IDLE_TIMEOUT,
     sessionMaxAge: env.SESSION_MAX_AGE,
     refreshTokenMaxAge: env.REFRESH_TOKEN_MAX_AGE,
@@ -105,6 +121,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
     trustedProxies: env.TRUSTED_PROXIES,
     /** Other origins whose pages may open cookie-authenticated sockets and send writes. */
     allowedOrigins: env.ALLOWED_ORIGINS,
+    /** Usernames, lower-cased, that are the administrators; empty: the first account is. */
+    adminUsernames: env.ADMIN_USERNAMES.map((name) => name.toLowerCase()),
     limits: {
       /** Sign-in, sign-up, token and guest requests per client address per minute. */
       authPerIpPerMinute: env.RATE_LIMIT_AUTH_PER_IP,
@@ -123,7 +141,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
 }
 
 // Values that may hold credentials are never echoed back, not even in an error.
-const SENSITIVE = new Set(['SECRET', 'DATABASE_URL', 'REDIS_URL']);
+const SENSITIVE = new Set(['SECRET', 'DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN']);
 
 export class ConfigError extends Error {}
 

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Room, User } from './db/schema.js';
 import type { Limits } from './limits/limits.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { Realtime } from './realtime/realtime.js';
 
 /** What the routes of one running instance share. */
@@ -15,10 +16,14 @@ export interface Deps {
   log: Logger;
   realtime: Realtime;
   limits: Limits;
+  /** This instance's counters, served at /metrics (the live parts count into the same). */
+  metrics: Metrics;
 }
 
 export type AppEnv = {
   Variables: {
+    /** Names this request in every log line about it; sent back as X-Request-Id. */
+    requestId: string;
     user: User | null;
     session: Session | null;
     /** When the bearer access token of this request expires (null for cookie sessions). */

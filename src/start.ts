@@ -1,18 +1,23 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import type { DestinationStream } from 'pino';
 import { WebSocketServer } from 'ws';
 import { createApp } from './app.js';
 import { resolveSecret } from './auth/secret.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { Limits } from './limits/limits.js';
-import { createLogger } from './log.js';
+import { createLogger, prettyOutput } from './log.js';
+import { Metrics } from './metrics/metrics.js';
+import { serveMetrics } from './metrics/routes.js';
 import { Realtime } from './realtime/realtime.js';
 import { serveUpgrades } from './realtime/upgrade.js';
 
 export interface RunningServer {
   url: string;
+  /** Where METRICS_PORT serves /metrics, when it is set. */
+  metricsUrl: string | undefined;
   realtime: Realtime;
   close(): Promise<void>;
 }
@@ -21,13 +26,15 @@ export interface RunningServer {
 const DRAIN_MS = 10_000;
 
 /** Opens the database (migrating it), starts the live parts, builds the app and listens. */
-export async function startServer(config: Config, options: { leaveGraceMs?: number } = {}): Promise<RunningServer> {
-  const log = createLogger(config.logLevel);
+export async function startServer(config: Config, { logTo, ...options }: { leaveGraceMs?: number; logTo?: DestinationStream } = {}): Promise<RunningServer> {
+  const log = createLogger(config.logLevel, logTo ?? (config.logFormat === 'pretty' ? prettyOutput() : undefined));
+  const metrics = new Metrics();
+  metrics.collectProcessMetrics();
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
   const secret = await resolveSecret(database.db, config.secret);
-  const realtime = await Realtime.start({ db: database.db, log, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, ...options });
+  const realtime = await Realtime.start({ db: database.db, log, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, metrics, ...options });
   const limits = await Limits.start(config, log);
-  const app = createApp({ db: database.db, config, secret, log, realtime, limits });
+  const app = createApp({ db: database.db, config, secret, log, realtime, limits, metrics });
 
   // Frames from clients are small; a larger one is refused (close 1009) before it is buffered.
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.frameBytes });
@@ -44,18 +51,20 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
     }
   };
   const server = serve({ fetch, port: config.port, hostname: config.host }) as Server;
-  serveUpgrades(server, wss, fetch, log);
+  serveUpgrades(server, wss, fetch, log, metrics);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
   });
+  const metricsServer = await serveMetrics(metrics, config.metrics);
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? 'localhost' : host}:${port}`;
-  log.info({ url, database: database.kind, bus: config.redisUrl ? 'redis' : 'in-process' }, 'Hubbub is listening');
+  log.info({ url, metrics: metricsServer?.url, database: database.kind, bus: config.redisUrl ? 'redis' : 'in-process' }, 'Hubbub is listening');
 
   return {
     url,
+    metricsUrl: metricsServer?.url,
     realtime,
     async close() {
       // 1. Stop accepting connections (idle keep-alive ones close now).
@@ -71,6 +80,7 @@ export async function startServer(config: Config, options: { leaveGraceMs?: numb
       for (const client of wss.clients) client.terminate();
       if ('closeAllConnections' in server) server.closeAllConnections();
       await closed;
+      await metricsServer?.close();
       await database.close();
     },
   };

@@ -54,6 +54,8 @@ const SignedInAs: FC<{ user: User }> = ({ user }) => (
       {user.firstName}
       {user.isGuest ? <span class="badge">guest</span> : null}
     </a>
+    {/* `isAdmin` is the role held now (src/admin/roles.ts); the page behind it checks again. */}
+    {user.isAdmin ? <a class="admin-link" href="/admin/" hx-ignore>Administration</a> : null}
     <form method="post" action="/logout/">
       <button type="submit" class="button-quiet">Sign out</button>
     </form>

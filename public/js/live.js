@@ -32,17 +32,21 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.close(4004, 'gap');
   });
 
-  // A session that ended closes the socket with 4001, and one too many for the account with 1008:
-  // say so instead of silently going stale (htmx does not reconnect on either).
+  // A session that ended closes the socket with 4001, one too many for the account with 1008, and
+  // a deleted room with 4005: say so instead of silently going stale (htmx does not reconnect on
+  // any of them). A deleted room's page goes on to the lobby after a moment to read why.
   document.addEventListener('htmx:ws:close', (event) => {
     const code = event.detail && event.detail.code;
     const status = document.getElementById('live-status');
     if (!status) return;
-    const text = code === 4001 ? 'You are signed out. Sign in again to keep chatting.' : code === 1008 ? 'Too many open connections for your account: close some tabs, then reload.' : '';
+    const text = code === 4001 ? 'You are signed out. Sign in again to keep chatting.'
+      : code === 1008 ? 'Too many open connections for your account: close some tabs, then reload.'
+      : code === 4005 ? 'An administrator deleted this room. Taking you to the lobby…' : '';
     if (text) {
       status.textContent = text;
       status.classList.add('live-status-alert');
     }
+    if (code === 4005) setTimeout(() => window.location.assign('/lobby/'), 3000);
   });
 
   // Watchdog: the server sends something at least every 30 s. A socket silent for much longer

@@ -76,10 +76,10 @@ export async function rotateRefreshToken(db: Db, refresh: string, policy: TokenP
     .delete(refreshTokens)
     .where(and(eq(refreshTokens.familyId, current.familyId), isNotNull(refreshTokens.usedAt), ne(refreshTokens.id, id)));
   const user = await findUserById(db, current.userId);
-  return user ? issue(db, user, policy, current.familyId) : null;
+  return user && !user.disabledAt ? issue(db, user, policy, current.familyId) : null;
 }
 
-/** The user an access token speaks for and when it expires, or null for anything else (a refresh token, expired, forged). */
+/** The user an access token speaks for and when it expires, or null for anything else (a refresh token, expired, forged, a disabled account). */
 export async function accessTokenHolder(db: Db, token: string, secret: string): Promise<{ user: User; expiresAt: Date } | null> {
   let claims: Record<string, unknown>;
   try {
@@ -88,8 +88,9 @@ export async function accessTokenHolder(db: Db, token: string, secret: string): 
     return null;
   }
   if (claims.token_type !== 'access' || typeof claims.user_id !== 'number' || typeof claims.exp !== 'number') return null;
+  // Looked up at every use: a disabled account's access tokens stop working at once.
   const user = await findUserById(db, claims.user_id);
-  return user ? { user, expiresAt: new Date(claims.exp * 1000) } : null;
+  return user && !user.disabledAt ? { user, expiresAt: new Date(claims.exp * 1000) } : null;
 }
 
 export async function revokeUserRefreshTokens(db: Db, userId: number): Promise<void> {

@@ -6,7 +6,7 @@ import { problem } from '../http/problem.js';
 import { duration, retryAfter } from '../limits/wording.js';
 import { signUp } from './accounts.js';
 import { issueTokenPair, rotateRefreshToken } from './api-tokens.js';
-import { attemptSignIn } from './sign-in.js';
+import { ACCOUNT_DISABLED, attemptSignIn } from './sign-in.js';
 import { publicUser } from './users.js';
 import { apiSignupSchema, fieldErrors, loginSchema, refreshSchema } from './validation.js';
 
@@ -46,6 +46,7 @@ export function apiAuthRoutes(deps: Deps) {
       if (!input.data) return input.response;
       const result = await attemptSignIn(deps, input.data.username, input.data.password, c.get('clientAddress'));
       if ('user' in result) return c.json(await issueTokenPair(db, result.user, policy));
+      if (result.refused === 'disabled') return problem(c, 403, ACCOUNT_DISABLED);
       if (result.refused === 'credentials') return problem(c, 401, 'No active account found with the given credentials.');
       retryAfter(c, result.retryAfter);
       return problem(c, 429, `Too many wrong passwords for this username. Wait ${duration(result.retryAfter)} and try again.`);

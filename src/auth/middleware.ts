@@ -3,13 +3,17 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv, Deps } from '../context.js';
 import { problem } from '../http/problem.js';
 import { wantsJson } from '../http/negotiate.js';
+import { withRole } from '../admin/roles.js';
 import { accessTokenHolder } from './api-tokens.js';
 import { clearSessionCookie, readSessionCookie, writeSessionCookie } from './cookie.js';
 import { sessionPolicy, validateSessionToken } from './sessions.js';
 
 export const bearerToken = (c: Context) => c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
 
-/** Puts `user` and `session` on the context: from the session cookie, else from a bearer access token. */
+/**
+ * Puts `user` (with the role it holds, see src/admin/roles.ts) and `session` on the context: from the
+ * session cookie, else from a bearer access token. A disabled account's credentials find nobody.
+ */
 export function authenticate({ db, config, secret }: Deps): MiddlewareHandler<AppEnv> {
   const policy = sessionPolicy(config);
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -20,7 +24,7 @@ export function authenticate({ db, config, secret }: Deps): MiddlewareHandler<Ap
     const result = token ? await validateSessionToken(db, token, policy) : null;
     if (token && !result) clearSessionCookie(c, config);
     if (result) {
-      c.set('user', result.user);
+      c.set('user', withRole(result.user, config));
       c.set('session', result.session);
       if (result.extended) writeSessionCookie(c, config, token!, result.session.expiresAt);
     } else {
@@ -28,7 +32,7 @@ export function authenticate({ db, config, secret }: Deps): MiddlewareHandler<Ap
       const access = bearerToken(c);
       const holder = access ? await accessTokenHolder(db, access, secret) : null;
       if (holder) {
-        c.set('user', holder.user);
+        c.set('user', withRole(holder.user, config));
         c.set('accessExpiresAt', holder.expiresAt);
       }
     }

@@ -11,7 +11,7 @@ import { createGuest, signUp } from './accounts.js';
 import { clearSessionCookie, writeSessionCookie } from './cookie.js';
 import { ICONS, randomIcon } from './icons.js';
 import { duration, retryAfter } from '../limits/wording.js';
-import { attemptSignIn } from './sign-in.js';
+import { ACCOUNT_DISABLED, attemptSignIn } from './sign-in.js';
 import { publicUser } from './users.js';
 import { revokeUserRefreshTokens } from './api-tokens.js';
 import { createSession, invalidateSession, invalidateUserSessions, sessionPolicy } from './sessions.js';
@@ -88,6 +88,10 @@ export function authRoutes(deps: Deps) {
           return c.html(<SignInPage username={form.username} errors={errors} />, 422);
         }
         const result = await attemptSignIn(deps, parsed.data.username, parsed.data.password, c.get('clientAddress'));
+        if ('refused' in result && result.refused === 'disabled') {
+          if (wantsJson(c)) return problem(c, 403, ACCOUNT_DISABLED);
+          return c.html(<SignInPage username={form.username} errors={{ form: ACCOUNT_DISABLED }} />, 403);
+        }
         if ('refused' in result) {
           const wait = result.refused === 'wait' ? result.retryAfter : 0;
           if (wait) retryAfter(c, wait);

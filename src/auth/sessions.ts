@@ -64,7 +64,8 @@ export async function validateSessionToken(db: Db, token: string, policy: Sessio
   const { session, user } = row;
   const now = Date.now();
   const absoluteEnd = session.createdAt.getTime() + policy.maxAge * 1000;
-  if (now >= session.expiresAt.getTime() || now >= absoluteEnd) {
+  // A disabled account's sessions were deleted with it; one started in the same instant ends here.
+  if (now >= session.expiresAt.getTime() || now >= absoluteEnd || user.disabledAt) {
     await db.delete(sessions).where(eq(sessions.id, id));
     return null;
   }

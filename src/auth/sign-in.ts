@@ -2,7 +2,10 @@ import type { Deps } from '../context.js';
 import type { User } from '../db/schema.js';
 import { authenticate } from './accounts.js';
 
-export type SignInResult = { user: User } | { refused: 'credentials' } | { refused: 'wait'; retryAfter: number };
+export type SignInResult = { user: User } | { refused: 'credentials' } | { refused: 'disabled' } | { refused: 'wait'; retryAfter: number };
+
+/** Told only to someone who knows the password: anyone else hears "do not match", as for any account. */
+export const ACCOUNT_DISABLED = 'This account has been disabled by an administrator.';
 
 /**
  * Checks a username and password, with per-account throttling: after a few wrong passwords each
@@ -23,6 +26,10 @@ export async function attemptSignIn(deps: Pick<Deps, 'db' | 'limits' | 'log'>, u
     await limits.signinFailed(username);
     record('wrong-credentials');
     return { refused: 'credentials' };
+  }
+  if (user.disabledAt) {
+    record('disabled');
+    return { refused: 'disabled' };
   }
   await limits.signinSucceeded(username);
   record('success');

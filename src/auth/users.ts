@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { type User, users } from '../db/schema.js';
+import { settings, type User, users } from '../db/schema.js';
 import { usernameSkeleton } from './usernames.js';
 
 export type NewUser = Pick<User, 'username' | 'firstName' | 'lastName' | 'icon'> & {
@@ -13,12 +13,36 @@ export type NewUser = Pick<User, 'username' | 'firstName' | 'lastName' | 'icon'>
  * one (the unique indexes decide, also under a race).
  */
 export async function insertUser(db: Db, user: NewUser): Promise<User | null> {
-  const [created] = await db
-    .insert(users)
-    .values({ ...user, usernameSkeleton: usernameSkeleton(user.username) })
+  const insert = async (tx: Db) => {
+    const [created] = await tx
+      .insert(users)
+      .values({ ...user, usernameSkeleton: usernameSkeleton(user.username) })
+      .onConflictDoNothing()
+      .returning();
+    return created ?? null;
+  };
+  if (user.isGuest) return insert(db);
+  return db.transaction(async (tx) => {
+    const created = await insert(tx as unknown as Db);
+    return created && (await claimFirstAdmin(tx as unknown as Db, created));
+  });
+}
+
+/**
+ * The first account becomes the administrator (when ADMIN_USERNAMES is unset, src/admin/roles.ts).
+ * The claim is a row of its own whose key only one transaction can insert: a second sign-up at the
+ * same moment waits on it and finds it taken, and if the first one rolls back the second gets it,
+ * so there is never a second first administrator, nor none.
+ */
+async function claimFirstAdmin(tx: Db, created: User): Promise<User> {
+  const [claimed] = await tx
+    .insert(settings)
+    .values({ key: 'first_admin', value: String(created.id) })
     .onConflictDoNothing()
     .returning();
-  return created ?? null;
+  if (!claimed) return created;
+  const [admin] = await tx.update(users).set({ isAdmin: true }).where(eq(users.id, created.id)).returning();
+  return admin ?? created;
 }
 
 export async function findUserByUsername(db: Db, username: string): Promise<User | null> {

@@ -25,6 +25,13 @@ export const users = pgTable(
     passwordHash: text('password_hash'),
     icon: text('icon').notNull(),
     isGuest: boolean('is_guest').notNull().default(false),
+    /**
+     * Set on the first account ever made (src/auth/users.ts). It is the administrator role only while
+     * ADMIN_USERNAMES is unset; src/admin/roles.ts decides who is one.
+     */
+    isAdmin: boolean('is_admin').notNull().default(false),
+    /** When an administrator disabled the account: it cannot sign in and every credential of it is refused. */
+    disabledAt: timestamp('disabled_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   // Usernames are unique without regard to case (`Alice` after `alice`) or look-alike letters

@@ -8,18 +8,7 @@ import type { Context } from 'hono';
  * header, so trusting it from elsewhere would let a client pick its own rate-limit bucket.
  */
 export function clientAddressResolver(trustedProxies: string[]) {
-  const trusted = new BlockList();
-  for (const entry of trustedProxies) {
-    const [address, prefix] = entry.split('/');
-    const family = isIP(address!) === 6 ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) trusted.addAddress(address!, family);
-    else trusted.addSubnet(address!, Number(prefix), family);
-  }
-  const isTrusted = (address: string) => {
-    const family = isIP(address);
-    return family !== 0 && trusted.check(address, family === 6 ? 'ipv6' : 'ipv4');
-  };
-
+  const isTrusted = trustCheck(trustedProxies);
   return (c: Context): string => {
     const peer = unmapped(peerAddress(c));
     if (!isTrusted(peer)) return peer;
@@ -28,6 +17,26 @@ export function clientAddressResolver(trustedProxies: string[]) {
       if (!isTrusted(hops[i]!)) return hops[i]!;
     }
     return hops[0] ?? peer;
+  };
+}
+
+/** Whether the request's connection comes from one of our proxies (which may speak for the client). */
+export function trustedPeer(trustedProxies: string[]) {
+  const isTrusted = trustCheck(trustedProxies);
+  return (c: Context): boolean => isTrusted(unmapped(peerAddress(c)));
+}
+
+function trustCheck(trustedProxies: string[]) {
+  const trusted = new BlockList();
+  for (const entry of trustedProxies) {
+    const [address, prefix] = entry.split('/');
+    const family = isIP(address!) === 6 ? 'ipv6' : 'ipv4';
+    if (prefix === undefined) trusted.addAddress(address!, family);
+    else trusted.addSubnet(address!, Number(prefix), family);
+  }
+  return (address: string) => {
+    const family = isIP(address);
+    return family !== 0 && trusted.check(address, family === 6 ? 'ipv6' : 'ipv4');
   };
 }
 

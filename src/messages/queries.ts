@@ -45,10 +45,14 @@ async function nextSeq(tx: Db, roomId: number): Promise<number> {
   return seq;
 }
 
-export type ChangeResult = { seq: number } | { error: 'not_found' | 'forbidden' };
+/** The change's seq and the message's author (an administrator may delete someone else's). */
+export type ChangeResult = { seq: number; authorId: number } | { error: 'not_found' | 'forbidden' };
 
-/** Edits (body) or deletes (body null) the author's own message; every change takes a new seq. */
-export async function changeMessage(db: Db, roomId: number, seq: number, authorId: number, body: string | null): Promise<ChangeResult> {
+/**
+ * Edits (body) or deletes (body null) a message, if `actor` may (src/rooms/access.ts: the author
+ * edits and deletes, an administrator deletes); every change takes a new seq.
+ */
+export async function changeMessage(db: Db, roomId: number, seq: number, actor: Pick<User, 'id'> & Partial<Pick<User, 'isAdmin'>>, body: string | null): Promise<ChangeResult> {
   try {
     return await db.transaction(async (tx) => {
       const updatedSeq = await nextSeq(tx as unknown as Db, roomId);
@@ -56,7 +60,7 @@ export async function changeMessage(db: Db, roomId: number, seq: number, authorI
       // Who may change it is decided in src/rooms/access.ts; the room's row lock (nextSeq) keeps the
       // message as read here until the update below commits.
       const [target] = await tx.select({ authorId: messages.authorId }).from(messages).where(live);
-      if (!target || !mayChangeMessage({ id: authorId }, target)) throw new Unchanged();
+      if (!target || !mayChangeMessage(actor, target, body === null ? 'delete' : 'edit')) throw new Unchanged();
       const change = body === null ? { body: '', deletedAt: sql`now()` } : { body, editedAt: sql`now()` };
       const [row] = await tx
         .update(messages)
@@ -64,7 +68,7 @@ export async function changeMessage(db: Db, roomId: number, seq: number, authorI
         .where(live)
         .returning({ seq: messages.seq });
       if (!row) throw new Unchanged();
-      return { seq: updatedSeq };
+      return { seq: updatedSeq, authorId: target.authorId };
     });
   } catch (error) {
     if (!(error instanceof Unchanged)) throw error;

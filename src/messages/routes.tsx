@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { HistoryPage, HistoryFragment } from '../../views/messages/History.js';
-import { MessageItem } from '../../views/messages/MessageItem.js';
+import { controlsFor, MessageItem } from '../../views/messages/MessageItem.js';
 import { Composer } from '../../views/rooms/Composer.js';
 import { ids } from '../../views/ids.js';
 import type { AppEnv, Deps } from '../context.js';
@@ -18,15 +18,16 @@ import { roomHistory } from './latest.js';
 import { appendMessage, changeMessage, findMessage, publicMessage } from './queries.js';
 import { editSchema, historySchema, PAGE_SIZE, sendSchema } from './validation.js';
 
-/** /lobby/<room>/messages/: history pages, sending, and editing or deleting one's own messages. */
+/** /lobby/<room>/messages/: history pages, sending, and editing or deleting one's own messages (an administrator deletes anyone's). */
 export function messageRoutes(deps: Deps) {
-  const { db, realtime, log } = deps;
+  const { db, realtime, log, metrics } = deps;
 
-  /** The message as the author sees it, upserted into the page's list from an htmx response. */
+  /** The message as the one who sent or changed it sees it, upserted into the page's list from an htmx response. */
   async function ownItemOob(c: Context<AppEnv>, seq: number) {
     const message = await findMessage(db, c.get('room').id, seq);
     if (!message) return '';
-    return `<ol id="${ids.messages}" hx-swap-oob="upsert">${String(<MessageItem message={message} roomSlug={c.get('room').slug} own />)}</ol>`;
+    const item = <MessageItem message={message} roomSlug={c.get('room').slug} controls={controlsFor(c.get('user')!, message)} />;
+    return `<ol id="${ids.messages}" hx-swap-oob="upsert">${String(item)}</ol>`;
   }
 
   /** Over the person's write budget: the sentence to show them (and Retry-After is set); else null. */
@@ -45,13 +46,12 @@ export function messageRoutes(deps: Deps) {
       if (!query.success) return problem(c, 400, query.error.issues[0]!.message);
       const { before } = query.data;
       const { messages, hasOlder } = await roomHistory(db, room, PAGE_SIZE, before);
-      const viewerId = c.get('user')!.id;
       c.header('Vary', 'Accept, HX-Request');
       if (wantsJson(c)) {
         const oldest = messages[0]?.seq ?? null;
         return c.json({ messages: messages.map((m) => publicMessage(m, room.slug)), has_older: hasOlder, next_before: hasOlder ? oldest : null });
       }
-      const props = { room, messages, hasOlder, before, viewerId };
+      const props = { room, messages, hasOlder, before, viewer: c.get('user')! };
       return c.html(isHtmx(c) ? <HistoryFragment {...props} /> : <HistoryPage {...props} user={c.get('user')!} />);
     })
     .post('/', async (c) => {
@@ -60,6 +60,7 @@ export function messageRoutes(deps: Deps) {
       const clientId = form.client_id ?? c.req.header('idempotency-key');
       const parsed = sendSchema.safeParse({ body: form.body, client_id: clientId });
       if (!parsed.success) {
+        metrics.rejected.inc({ action: 'send', via: 'http', reason: 'invalid' });
         const error = parsed.error.issues[0]!.message;
         if (wantsJson(c)) return problem(c, 422, error, { [String(parsed.error.issues[0]!.path[0])]: error });
         const composer = { body: form.body ?? '', error, clientId: clientId ?? randomUUID() };
@@ -68,6 +69,7 @@ export function messageRoutes(deps: Deps) {
       }
       const slowDown = await tooFast(c);
       if (slowDown) {
+        metrics.rejected.inc({ action: 'send', via: 'http', reason: 'rate_limited' });
         // Never dropped in silence: JSON clients get 429 + Retry-After, pages keep the text (live.js
         // holds it in the outbox and sends it again when the wait is over).
         if (wantsJson(c) || isHtmx(c)) return problem(c, 429, slowDown, { body: slowDown });
@@ -75,7 +77,10 @@ export function messageRoutes(deps: Deps) {
       }
       const input = { roomId: room.id, authorId: c.get('user')!.id, body: parsed.data.body, clientId: parsed.data.client_id ?? null };
       const { seq, created } = await appendMessage(db, input);
-      if (created) broadcastChange(realtime, log, room.id, seq);
+      if (created) {
+        metrics.accepted.inc({ action: 'send', via: 'http' });
+        broadcastChange(realtime, log, room.id, seq);
+      }
       if (wantsJson(c)) return c.json(publicMessage((await findMessage(db, room.id, seq))!, room.slug), created ? 201 : 200);
       // The page keeps its composer (live.js clears it): the answer only upserts the sender's message.
       if (isHtmx(c)) return c.html(await ownItemOob(c, seq));
@@ -90,19 +95,32 @@ export function messageRoutes(deps: Deps) {
       // Plain HTML forms can only POST: they name the method in a hidden _method field.
       const method = c.req.method === 'POST' ? (form._method ?? '').toUpperCase() : c.req.method;
       if (method !== 'PATCH' && method !== 'DELETE') return problem(c, 405, 'Edit (PATCH) or delete (DELETE) a message.');
+      const action = method === 'PATCH' ? 'edit' : 'delete';
       let body: string | null = null;
       if (method === 'PATCH') {
         const parsed = editSchema.safeParse({ body: form.body });
-        if (!parsed.success) return problem(c, 422, parsed.error.issues[0]!.message, { body: parsed.error.issues[0]!.message });
+        if (!parsed.success) {
+          metrics.rejected.inc({ action, via: 'http', reason: 'invalid' });
+          return problem(c, 422, parsed.error.issues[0]!.message, { body: parsed.error.issues[0]!.message });
+        }
         body = parsed.data.body;
       }
       const slowDown = await tooFast(c);
-      if (slowDown) return problem(c, 429, slowDown);
-      const result = await changeMessage(db, room.id, seq, c.get('user')!.id, body);
+      if (slowDown) {
+        metrics.rejected.inc({ action, via: 'http', reason: 'rate_limited' });
+        return problem(c, 429, slowDown);
+      }
+      const user = c.get('user')!;
+      const result = await changeMessage(db, room.id, seq, user, body);
       if ('error' in result) {
+        metrics.rejected.inc({ action, via: 'http', reason: result.error });
         return result.error === 'forbidden'
           ? problem(c, 403, 'You can only change your own messages.')
           : problem(c, 404, 'There is no such message (it may have been deleted).');
+      }
+      metrics.accepted.inc({ action, via: 'http' });
+      if (result.authorId !== user.id) {
+        log.info({ event: 'admin-message-deleted', adminId: user.id, targetId: result.authorId, roomId: room.id, seq }, 'administrator deleted a message');
       }
       broadcastChange(realtime, log, room.id, result.seq);
       if (wantsJson(c)) return c.json(publicMessage((await findMessage(db, room.id, seq))!, room.slug));

@@ -1,3 +1,5 @@
+import type { Metrics } from '../metrics/metrics.js';
+
 /**
  * Nudges between instances. Delivery is at most once: a lost event only delays a change until the
  * next one or a catch-up, because the database, not the bus, is the log.
@@ -17,7 +19,10 @@ export type BusEvent =
       key: string;
     }
   | { type: 'lobby' }
-  | { type: 'sessions-ended'; sessionIds: string[] };
+  /** A room was deleted: its sockets close (4005). */
+  | { type: 'room-deleted'; roomId: number }
+  /** Sign-out, revocation or a disabled account (`userIds`: every socket of theirs, bearer-token ones too). */
+  | { type: 'sessions-ended'; sessionIds: string[]; userIds?: number[] };
 
 export type BusHandler = (event: BusEvent) => void;
 
@@ -62,4 +67,28 @@ export class InProcessBus implements Bus {
   async close(): Promise<void> {
     this.handlers.clear();
   }
+}
+
+/** Counts what goes over `bus` (hubbub_bus_* at /metrics), then does what `bus` does. */
+export function meteredBus(bus: Bus, metrics: Metrics): Bus {
+  return {
+    async publish(channel, event) {
+      try {
+        await bus.publish(channel, event);
+        metrics.busPublished.inc({ type: event.type });
+      } catch (error) {
+        metrics.busPublishFailures.inc({ type: event.type });
+        throw error;
+      }
+    },
+    subscribe: (channel, handler) =>
+      bus.subscribe(channel, (event) => {
+        metrics.busReceived.inc({ type: event.type });
+        handler(event);
+      }),
+    unsubscribe: (channel) => bus.unsubscribe(channel),
+    onResubscribe: (handler) => bus.onResubscribe(handler),
+    ping: () => bus.ping(),
+    close: () => bus.close(),
+  };
 }

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { routePath } from 'hono/route';
 import { streamSSE } from 'hono/streaming';
 import { sessionPolicy } from '../auth/sessions.js';
 import type { AppEnv, Deps } from '../context.js';
@@ -29,6 +30,7 @@ export function eventRoutes(deps: Deps) {
   const policy = sessionPolicy(deps.config);
 
   return new Hono<AppEnv>().get('/:room/events', loadRoom(deps), (c) => {
+    const route = routePath(c);
     const room = c.get('room');
     const user = c.get('user')!;
     const session = c.get('session');
@@ -57,8 +59,10 @@ export function eventRoutes(deps: Deps) {
           .catch(() => close(1006, 'write failed'));
       };
       // The last event says why the stream ends (the code a socket would close with).
+      let closedWith: { code: number; reason: string } = { code: 1001, reason: 'the client went away' };
       const close = (code: number, reason: string) => {
         if (ended) return;
+        closedWith = { code, reason };
         write({ event: 'close', data: JSON.stringify({ code, reason }) });
         ended = true;
         void written.then(end, end);
@@ -101,10 +105,16 @@ export function eventRoutes(deps: Deps) {
       const tokenTimer = accessExpiresAt
         ? setTimeout(() => close(CLOSE_SIGNED_OUT, 'access token expired'), Math.max(0, accessExpiresAt.getTime() - Date.now()))
         : undefined;
+      const facts = { kind: 'events', route, requestId: c.get('requestId'), userId: user.id };
+      const openedAt = Date.now();
+      deps.metrics.connections.inc({ kind: 'events' });
+      deps.log.info({ event: 'socket-open', ...facts }, 'event stream open');
       try {
         await hub.join(room.id, room.slug, listener);
         await finished;
       } finally {
+        deps.metrics.connections.dec({ kind: 'events' });
+        deps.log.info({ event: 'socket-closed', ...facts, ...closedWith, seconds: Math.round((Date.now() - openedAt) / 100) / 10 }, 'event stream closed');
         release();
         clearInterval(beat);
         clearTimeout(tokenTimer);

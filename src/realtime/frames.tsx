@@ -2,7 +2,7 @@ import type { Room } from '../db/schema.js';
 import type { MessageView } from '../messages/queries.js';
 import { ids } from '../../views/ids.js';
 import { RoomCards } from '../../views/lobby/RoomCards.js';
-import { MessageItem } from '../../views/messages/MessageItem.js';
+import { type MessageControls, MessageItem } from '../../views/messages/MessageItem.js';
 import { Cursor, LiveStatus } from '../../views/rooms/Live.js';
 import { Notice, type NoticeProps } from '../../views/rooms/Notice.js';
 import { PresenceList, type PresentUser } from '../../views/rooms/PresenceList.js';
@@ -13,9 +13,9 @@ import { PresenceList, type PresentUser } from '../../views/rooms/PresenceList.j
  */
 const html = (node: unknown) => String(node);
 
-/** One message item; the author's copy carries the edit and delete forms. */
-export function changeHtml(message: MessageView, roomSlug: string, own: boolean): string {
-  return html(<MessageItem message={message} roomSlug={roomSlug} own={own} />);
+/** One message item; the author's copy carries the edit and delete forms, an administrator's the delete form. */
+export function changeHtml(message: MessageView, roomSlug: string, controls: MessageControls): string {
+  return html(<MessageItem message={message} roomSlug={roomSlug} controls={controls} />);
 }
 
 export function messagesFrame(items: string[], after: number, cursor: number): string {

@@ -2,6 +2,7 @@ import type { Db } from '../db/client.js';
 import { roomLastSeqs } from '../rooms/queries.js';
 import type { User } from '../db/schema.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { type Bus, type BusEvent, roomChannel } from './bus.js';
 import type { RoomListener } from './listener.js';
 import type { Presence } from './presence.js';
@@ -18,6 +19,7 @@ export interface HubOptions {
   leaveGraceMs: number;
   /** The most changes replayed to one socket; further behind, the page reloads instead. */
   replayLimit: number;
+  metrics: Metrics;
 }
 
 interface LocalRoom {
@@ -36,6 +38,8 @@ const SUBSCRIBE_WAIT_MS = 1000;
 
 /** Close codes outside htmx's reconnect list: the session ended; the page must reload. */
 export const CLOSE_SIGNED_OUT = 4001;
+/** The room was deleted; the page goes to the lobby. */
+export const CLOSE_ROOM_DELETED = 4005;
 
 /**
  * Per instance, the rooms with local sockets. A bus event for a room is only a nudge: the hub reads
@@ -49,7 +53,7 @@ export class Hub {
 
   constructor(private readonly options: HubOptions) {
     options.bus.onResubscribe(() => {
-      void this.catchUpAll();
+      void this.catchUpAll('reconnect');
       // Presence entries come back with each instance's refresh after a Redis restart; show them.
       setTimeout(() => {
         for (const room of this.rooms.values()) void room.presence.refreshList();
@@ -61,14 +65,14 @@ export class Hub {
     let room = this.rooms.get(roomId);
     if (!room) {
       const sockets = new Set<RoomListener>();
-      const { db, log, replayLimit } = this.options;
+      const { db, log, replayLimit, metrics } = this.options;
       const created: LocalRoom = {
         id: roomId,
         slug,
         subscribed: Promise.resolve(),
         sockets,
         presence: this.roomPresence(roomId),
-        feed: new RoomFeed({ db, log, replayLimit, roomId, roomSlug: slug, sockets, dropped: (socket) => this.leave(roomId, socket) }),
+        feed: new RoomFeed({ db, log, metrics, replayLimit, roomId, roomSlug: slug, sockets, dropped: (socket) => this.leave(roomId, socket) }),
       };
       // Once subscribed (perhaps late, after Redis came back), read the log again: a change
       // committed before the subscription took hold is not missed.
@@ -77,9 +81,15 @@ export class Hub {
       this.rooms.set(roomId, room);
     }
     room.sockets.add(socket);
+    const joinedAt = socket.lastSeq;
     // Subscribed first, then caught up from the database: nothing committed meanwhile is missed.
     await Promise.race([room.subscribed, new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_WAIT_MS).unref())]);
     await room.feed.pump();
+    // Joined behind the log (a reconnect, or changes since its page was drawn): it was sent what it missed.
+    if (socket.lastSeq > joinedAt) {
+      this.options.metrics.replays.inc();
+      this.options.metrics.replayedChanges.inc(socket.lastSeq - joinedAt);
+    }
     // Closed while catching up: it never counts as present, so it never leaves a ghost behind.
     if (room.sockets.has(socket)) await room.presence.arrive(socket);
   }
@@ -102,23 +112,36 @@ export class Hub {
    * one period at most. One query reads where every local room's log ends, so a quiet instance with
    * many rooms costs one query a period, not one per room; if it fails, every room reads its log.
    */
-  async catchUpAll(): Promise<void> {
+  async catchUpAll(trigger: 'timer' | 'reconnect'): Promise<void> {
     const rooms = [...this.rooms.values()];
     if (rooms.length === 0) return;
     const ends = await roomLastSeqs(this.options.db, rooms.map((room) => room.id)).catch(() => null);
     for (const room of rooms) {
       const end = ends?.get(room.id);
       const behind = end === undefined || [...room.sockets].some((socket) => socket.lastSeq < end);
-      if (behind) void room.feed.pump();
+      if (!behind) continue;
+      this.options.metrics.catchUpReads.inc({ trigger });
+      void room.feed.pump();
     }
   }
 
-  /** Sign-out or revocation: the page learns it is signed out and does not reconnect. */
-  endSessions(sessionIds: string[]): void {
+  /**
+   * Sign-out or revocation: the page learns it is signed out and does not reconnect. `userIds` (a
+   * disabled account) also closes the sockets they opened with an access token, which have no session.
+   */
+  endSessions(sessionIds: string[], userIds: number[] = []): void {
     const ended = new Set(sessionIds);
+    const people = new Set(userIds);
     for (const room of this.rooms.values()) {
-      for (const socket of room.sockets) if (socket.sessionId && ended.has(socket.sessionId)) socket.close(CLOSE_SIGNED_OUT, 'signed out');
+      for (const socket of room.sockets) {
+        if ((socket.sessionId && ended.has(socket.sessionId)) || people.has(socket.user.id)) socket.close(CLOSE_SIGNED_OUT, 'signed out');
+      }
     }
+  }
+
+  /** The room was deleted (here or on another instance): every socket in it closes for good. */
+  closeRoom(roomId: number): void {
+    for (const socket of this.rooms.get(roomId)?.sockets ?? []) socket.close(CLOSE_ROOM_DELETED, 'room deleted');
   }
 
   /** On shutdown: every socket is told to reconnect (elsewhere) and catch up. */
@@ -169,5 +192,6 @@ export class Hub {
     if (event.type === 'change') void room.feed.pump();
     else if (event.type === 'presence') void room.presence.refreshList();
     else if (event.type === 'notice') room.presence.showNotice(event);
+    else if (event.type === 'room-deleted') this.closeRoom(roomId);
   }
 }

@@ -54,7 +54,7 @@ const item = (message: MessageView): LegacyItem => ({
 });
 
 export function legacySocketRoutes(deps: Deps) {
-  const { db, realtime, log, secret } = deps;
+  const { db, realtime, log, secret, metrics } = deps;
 
   return new Hono<AppEnv>().get(
     '/chat/:room',
@@ -69,7 +69,7 @@ export function legacySocketRoutes(deps: Deps) {
       c.set('room', room);
       await next();
     },
-    acceptSocket<AppEnv>((c) => {
+    acceptSocket<AppEnv>('legacy', (c) => {
       const room = c.get('room');
       const user = c.get('user')!;
       const expiresAt = c.get('accessExpiresAt')!;
@@ -121,20 +121,30 @@ export function legacySocketRoutes(deps: Deps) {
           if (data === null) throw new SyntaxError('a binary frame');
           input = JSON.parse(data);
         } catch {
+          metrics.rejected.inc({ action: 'send', via: 'legacy', reason: 'invalid' });
           return error(ws, 'That frame is not JSON. Send {"type":"new_message","message":"…"}.');
         }
         const parsed = incomingSchema.safeParse(input);
         if (!parsed.success) {
+          metrics.rejected.inc({ action: 'send', via: 'legacy', reason: 'invalid' });
           const issue = parsed.error.issues[0]!;
           return error(ws, issue.path[0] === 'message' ? issue.message : 'Unknown frame. Send {"type":"new_message","message":"…"}.');
         }
-        if (!mayInRoom(user, 'post', room)) return error(ws, 'You can read this room but not post in it.');
+        if (!mayInRoom(user, 'post', room)) {
+          metrics.rejected.inc({ action: 'send', via: 'legacy', reason: 'forbidden' });
+          return error(ws, 'You can read this room but not post in it.');
+        }
         const verdict = await deps.limits.write(user.id);
-        if (!verdict.ok) return error(ws, `Slow down: this message was not sent. You can send again in ${duration(verdict.retryAfter)}.`);
+        if (!verdict.ok) {
+          metrics.rejected.inc({ action: 'send', via: 'legacy', reason: 'rate_limited' });
+          return error(ws, `Slow down: this message was not sent. You can send again in ${duration(verdict.retryAfter)}.`);
+        }
         try {
           const { seq } = await appendMessage(db, { roomId: room.id, authorId: user.id, body: parsed.data.message, clientId: null });
+          metrics.accepted.inc({ action: 'send', via: 'legacy' });
           broadcastChange(realtime, log, room.id, seq);
         } catch (sendError) {
+          metrics.rejected.inc({ action: 'send', via: 'legacy', reason: 'failed' });
           log.warn({ err: sendError, room: room.slug }, 'an old-protocol message could not be stored');
           error(ws, 'The message could not be stored; please send it again.');
         }

@@ -1,6 +1,7 @@
 import type { User } from '../db/schema.js';
 import { type MessageView, publicMessage } from '../messages/queries.js';
 import type { PresentUser } from '../../views/rooms/PresenceList.js';
+import type { MessageControls } from '../../views/messages/MessageItem.js';
 import { changeHtml, presenceFrame } from './frames.js';
 
 /**
@@ -8,8 +9,7 @@ import { changeHtml, presenceFrame } from './frames.js';
  * form whoever asks: the hub reads a change once and hands the same object to every listener.
  */
 export class Change {
-  private htmlForAuthor: string | undefined;
-  private htmlForOthers: string | undefined;
+  private readonly htmlFor = new Map<MessageControls, string>();
   private asJson: ReturnType<typeof publicMessage> | undefined;
 
   constructor(
@@ -21,10 +21,11 @@ export class Change {
     return this.message.updatedSeq;
   }
 
-  /** The message item; the author's copy carries the edit and delete forms. */
-  html(forAuthor: boolean): string {
-    if (forAuthor) return (this.htmlForAuthor ??= changeHtml(this.message, this.roomSlug, true));
-    return (this.htmlForOthers ??= changeHtml(this.message, this.roomSlug, false));
+  /** The message item with the forms this reader gets (the author's, an administrator's, none). */
+  html(controls: MessageControls): string {
+    let html = this.htmlFor.get(controls);
+    if (html === undefined) this.htmlFor.set(controls, (html = changeHtml(this.message, this.roomSlug, controls)));
+    return html;
   }
 
   json(): ReturnType<typeof publicMessage> {

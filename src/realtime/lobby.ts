@@ -7,6 +7,7 @@ import type { Presence } from './presence.js';
 
 export interface LobbySocket {
   readonly sessionId: string | null;
+  readonly userId: number;
   send(frame: string): void;
   close(code: number, reason: string): void;
 }
@@ -14,7 +15,7 @@ export interface LobbySocket {
 // Arrivals come in bursts (a class joining at nine); one refresh per burst is enough.
 const REFRESH_DELAY_MS = 250;
 
-/** The lobby's live room cards: refreshed whenever someone enters or leaves a room, or a room is made. */
+/** The lobby's live room cards: refreshed whenever someone enters or leaves a room, or a room is made, renamed or deleted. */
 export class LobbyLive {
   private readonly sockets = new Set<LobbySocket>();
   private timer: NodeJS.Timeout | undefined;
@@ -34,8 +35,10 @@ export class LobbyLive {
     this.sockets.delete(socket);
   }
 
-  endSessions(sessionIds: string[], code: number): void {
-    for (const socket of this.sockets) if (socket.sessionId && sessionIds.includes(socket.sessionId)) socket.close(code, 'signed out');
+  endSessions(sessionIds: string[], code: number, userIds: number[] = []): void {
+    for (const socket of this.sockets) {
+      if ((socket.sessionId && sessionIds.includes(socket.sessionId)) || userIds.includes(socket.userId)) socket.close(code, 'signed out');
+    }
   }
 
   async changed(): Promise<void> {

@@ -1,3 +1,4 @@
+import { controlsFor } from '../../views/messages/MessageItem.js';
 import type { User } from '../db/schema.js';
 import { messagesFrame, noticeFrame, reloadFrame } from './frames.js';
 import type { Change, FrameMemo, NoticeGroup, PeopleList, RoomListener } from './listener.js';
@@ -17,10 +18,12 @@ export function pageListener(options: {
     lastSeq: options.after,
     catchUp: 'reload',
     changes(changes: Change[], after: number, last: number, memo: FrameMemo) {
-      const frame = () => messagesFrame(changes.map((change) => change.html(change.message.authorId === user.id)), after, last);
-      // The author's own copy carries the edit and delete forms; everyone else shares one frame.
-      const own = changes.some((change) => change.message.authorId === user.id);
-      send(own ? frame() : memo.get(`page ${after} ${last}`, frame));
+      const controls = changes.map((change) => controlsFor(user, change.message));
+      const frame = () => messagesFrame(changes.map((change, i) => change.html(controls[i]!)), after, last);
+      // The author's own copy carries the edit and delete forms (an administrator's, delete forms on
+      // every message); everyone else shares one frame.
+      const personal = controls.some((forms) => forms !== 'none');
+      send(personal ? frame() : memo.get(`page ${after} ${last}`, frame));
     },
     people(list: PeopleList) {
       send(list.html());

@@ -1,7 +1,8 @@
 import { findUserById } from '../auth/users.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { type Bus, InProcessBus, SESSIONS_CHANNEL } from './bus.js';
+import { Metrics } from '../metrics/metrics.js';
+import { type Bus, InProcessBus, meteredBus, SESSIONS_CHANNEL } from './bus.js';
 import { CLOSE_SIGNED_OUT, Hub } from './hub.js';
 import { LobbyLive } from './lobby.js';
 import { InProcessPresence, type Presence } from './presence.js';
@@ -15,6 +16,8 @@ export interface RealtimeOptions {
   redisPrefix?: string;
   leaveGraceMs?: number;
   replayLimit?: number;
+  /** Where the live parts count what they do (the app's /metrics); a private one if not given. */
+  metrics?: Metrics;
 }
 
 /** Everything live on one instance: the bus, presence, the rooms' sockets and the lobby's. */
@@ -45,34 +48,38 @@ export class Realtime {
     this.sweeper.unref();
   }
 
-  static async start({ db, log, redisUrl, redisPrefix = 'hubbub', leaveGraceMs = 3000, replayLimit = 500 }: RealtimeOptions): Promise<Realtime> {
+  static async start({ db, log, redisUrl, redisPrefix = 'hubbub', leaveGraceMs = 3000, replayLimit = 500, metrics = new Metrics() }: RealtimeOptions): Promise<Realtime> {
     // Redis's client is imported only when there is a Redis to talk to.
-    const bus = redisUrl ? await (await import('./redis-bus.js')).RedisBus.connect(redisUrl, redisPrefix, log) : new InProcessBus();
+    const transport = redisUrl ? await (await import('./redis-bus.js')).RedisBus.connect(redisUrl, redisPrefix, log) : new InProcessBus();
+    const bus = meteredBus(transport, metrics);
     const presence = redisUrl ? await (await import('./redis-presence.js')).RedisPresence.connect(redisUrl, redisPrefix, log) : new InProcessPresence();
-    const hub = new Hub({ db, bus, presence, log, leaveGraceMs, replayLimit });
+    const hub = new Hub({ db, bus, presence, log, leaveGraceMs, replayLimit, metrics });
     const lobby = new LobbyLive({ db, bus, presence, log });
     await lobby.start();
     const realtime = new Realtime(bus, presence, hub, lobby, log);
     await bus.subscribe(SESSIONS_CHANNEL, (event) => {
-      if (event.type === 'sessions-ended') realtime.closeSessionSockets(event.sessionIds);
+      if (event.type === 'sessions-ended') realtime.closeSessionSockets(event.sessionIds, event.userIds);
     });
     realtime.sweepVanished(db, 10_000);
-    realtime.catchUp = setInterval(() => void hub.catchUpAll(), 15_000);
+    realtime.catchUp = setInterval(() => void hub.catchUpAll('timer'), 15_000);
     realtime.catchUp.unref();
     return realtime;
   }
 
-  /** After sign-out: every instance closes the sockets those sessions opened. */
-  async endSessions(sessionIds: string[]): Promise<void> {
-    this.closeSessionSockets(sessionIds);
-    await this.bus.publish(SESSIONS_CHANNEL, { type: 'sessions-ended', sessionIds }).catch((error) => {
+  /**
+   * After sign-out: every instance closes the sockets those sessions opened. A disabled account also
+   * names the person (`userIds`), so the sockets they opened with an access token close as well.
+   */
+  async endSessions(sessionIds: string[], userIds: number[] = []): Promise<void> {
+    this.closeSessionSockets(sessionIds, userIds);
+    await this.bus.publish(SESSIONS_CHANNEL, { type: 'sessions-ended', sessionIds, userIds }).catch((error) => {
       this.log.warn({ err: error }, 'could not tell other instances about a sign-out');
     });
   }
 
-  private closeSessionSockets(sessionIds: string[]): void {
-    this.hub.endSessions(sessionIds);
-    this.lobby.endSessions(sessionIds, CLOSE_SIGNED_OUT);
+  private closeSessionSockets(sessionIds: string[], userIds: number[] = []): void {
+    this.hub.endSessions(sessionIds, userIds);
+    this.lobby.endSessions(sessionIds, CLOSE_SIGNED_OUT, userIds);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { changesAfter } from '../messages/queries.js';
 import { Change, FrameMemo, type RoomListener } from './listener.js';
 
@@ -16,6 +17,7 @@ const BATCH_GAP_MS = 4;
 export interface RoomFeedOptions {
   db: Db;
   log: Logger;
+  metrics: Metrics;
   roomId: number;
   roomSlug: string;
   /** The room's sockets on this instance (the hub's set, read at each run). */
@@ -40,6 +42,8 @@ export class RoomFeed {
   private failures = 0;
   private stopped = false;
   private lastRunAt = 0;
+  /** The newest change this feed has sent live; older ones sent later are catch-up, not timed. */
+  private liveSeq: number | undefined;
 
   constructor(private readonly options: RoomFeedOptions) {}
 
@@ -95,7 +99,10 @@ export class RoomFeed {
     if (sockets.length === 0) return;
     const from = Math.min(...sockets.map((socket) => socket.lastSeq));
     const changes = await changesAfter(db, roomId, from, replayLimit + 1);
-    if (changes.length === 0) return;
+    if (changes.length === 0) {
+      this.liveSeq ??= from;
+      return;
+    }
     const truncated = changes.length > replayLimit;
     // Each change is rendered (HTML, JSON) at most once, by the first listener that needs that form.
     const batch = (truncated ? changes.slice(0, replayLimit) : changes).map((message) => new Change(message, roomSlug));
@@ -118,5 +125,20 @@ export class RoomFeed {
     }
     // A stream reader further behind gets the next batch in the next run.
     if (truncated) this.dirty = true;
+    this.timeDelivery(batch, last);
+  }
+
+  /** hubbub_delivery_seconds: from each new change's commit time to its frames written here. */
+  private timeDelivery(batch: Change[], last: number) {
+    // The first run serves whoever joined first: what it sends is their catch-up.
+    const live = this.liveSeq;
+    this.liveSeq = Math.max(live ?? last, last);
+    if (live === undefined) return;
+    const now = Date.now();
+    for (const { message } of batch) {
+      if (message.updatedSeq <= live) continue;
+      const at = message.deletedAt ?? message.editedAt ?? message.createdAt;
+      this.options.metrics.delivery.observe(Math.max(0, now - at.getTime()) / 1000);
+    }
   }
 }

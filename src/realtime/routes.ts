@@ -57,7 +57,7 @@ export function liveRoutes(deps: Deps) {
     .get(
       '/ws',
       ...guard,
-      acceptSocket<AppEnv>((c) => {
+      acceptSocket<AppEnv>('lobby', (c) => {
         // What the socket needs, read now: its handlers must not keep the request (or its context) alive.
         const { userId, session, accessExpiresAt } = holder(c);
         let socket: LobbySocket | undefined;
@@ -67,7 +67,7 @@ export function liveRoutes(deps: Deps) {
           onOpen(ws) {
             release = takeSocketSlot(deps, userId, ws);
             if (ws.readyState !== 1) return;
-            socket = { sessionId: session?.id ?? null, send: sender(ws), close: (code, reason) => ws.close(code, reason) };
+            socket = { sessionId: session?.id ?? null, userId, send: sender(ws), close: (code, reason) => ws.close(code, reason) };
             stopWatching = untilSessionEnds(session, accessExpiresAt, ws);
             lobby.add(socket);
           },
@@ -83,7 +83,7 @@ export function liveRoutes(deps: Deps) {
       '/:room/ws',
       ...guard,
       loadRoom(deps),
-      acceptSocket<AppEnv>((c) => {
+      acceptSocket<AppEnv>('room', (c) => {
         // What the socket needs, read now: its handlers must not keep the request (or its context) alive.
         const { id: roomId, slug, lastSeq } = c.get('room');
         const after = resumeAfter(c.req.query('after'), lastSeq);

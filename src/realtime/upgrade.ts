@@ -1,8 +1,10 @@
 import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Context, Env, MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '../log.js';
+import type { ConnectionKind, Metrics } from '../metrics/metrics.js';
 
 /**
  * WebSocket upgrades, through the app like any request: its middleware (session, Origin, limits)
@@ -30,29 +32,51 @@ export interface SocketHandlers {
 }
 
 const UPGRADE = Symbol('websocket upgrade');
+
+/** Plain values for the socket's log lines, read at the handshake (the socket keeps no request). */
+interface SocketFacts {
+  kind: ConnectionKind;
+  route: string;
+  requestId: string | undefined;
+  userId: number | undefined;
+}
+
 interface UpgradeSlot {
   handlers?: SocketHandlers;
+  facts?: SocketFacts;
 }
+
+const slotOf = (c: Context) => (c.env as { [UPGRADE]?: UpgradeSlot } | undefined)?.[UPGRADE];
 
 /**
  * The last handler of a WebSocket route: accepts the upgrade with the handlers `open` builds. A
  * plain request to the address is answered 426 Upgrade Required.
  */
-export function acceptSocket<E extends Env>(open: (c: Context<E>) => SocketHandlers): MiddlewareHandler<E> {
+export function acceptSocket<E extends Env>(kind: ConnectionKind, open: (c: Context<E>) => SocketHandlers): MiddlewareHandler<E> {
   return async (c) => {
-    const slot = (c.env as { [UPGRADE]?: UpgradeSlot } | undefined)?.[UPGRADE];
+    const slot = slotOf(c);
     if (!slot) return c.text('This address takes WebSocket connections only.', 426, { Upgrade: 'websocket' });
     slot.handlers = open(c);
+    const { requestId, user } = c.var as { requestId?: string; user?: { id: number } | null };
+    slot.facts = { kind, route: routePath(c), requestId, userId: user?.id };
     return c.body(null, 200);
   };
+}
+
+/** Whether this request was a WebSocket handshake that a route accepted (it becomes a socket). */
+export function isAcceptedUpgrade(c: Context): boolean {
+  return slotOf(c)?.handlers !== undefined;
 }
 
 const ignore = () => {};
 
 type Fetch = (request: Request, env: Record<string | symbol, unknown>) => Response | Promise<Response>;
 
-/** Answers the server's upgrade requests with the app (`fetch`), and opens accepted sockets on `wss`. */
-export function serveUpgrades(server: Server, wss: WebSocketServer, fetch: Fetch, log: Logger): void {
+/**
+ * Answers the server's upgrade requests with the app (`fetch`), and opens accepted sockets on `wss`.
+ * Each socket counts in hubbub_open_connections while open and logs its opening and its close code.
+ */
+export function serveUpgrades(server: Server, wss: WebSocketServer, fetch: Fetch, log: Logger, metrics: Metrics): void {
   server.on('upgrade', async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Module-level: a closure made here would keep this handshake's request alive with the socket.
     socket.on('error', ignore);
@@ -71,16 +95,16 @@ export function serveUpgrades(server: Server, wss: WebSocketServer, fetch: Fetch
       log.error({ err: error }, 'a WebSocket handshake failed');
       return refuse(socket, 500);
     }
-    const { handlers } = slot;
+    const { handlers, facts } = slot;
     if (socket.destroyed) return;
-    if (!handlers) return refuse(socket, response.status, response.headers);
+    if (!handlers || !facts) return refuse(socket, response.status, response.headers);
     // Headers the app set on the way (a renewed session cookie) go out with the 101.
     const addHeaders = (lines: string[]) => lines.push(...headerLines(response.headers));
     wss.on('headers', addHeaders);
     try {
       wss.handleUpgrade(request, socket, head, (ws) => {
         wss.emit('connection', ws, request);
-        open(ws, handlers, log);
+        open(ws, handlers, facts, log, metrics);
       });
     } finally {
       wss.off('headers', addHeaders);
@@ -88,7 +112,7 @@ export function serveUpgrades(server: Server, wss: WebSocketServer, fetch: Fetch
   });
 }
 
-function open(ws: WebSocket, handlers: SocketHandlers, log: Logger) {
+function open(ws: WebSocket, handlers: SocketHandlers, facts: SocketFacts, log: Logger, metrics: Metrics) {
   const live: LiveSocket = {
     raw: ws,
     get readyState() {
@@ -105,9 +129,17 @@ function open(ws: WebSocket, handlers: SocketHandlers, log: Logger) {
       log.error({ err: error }, `WebSocket ${what} failed`);
     }
   };
+  const openedAt = Date.now();
+  metrics.connections.inc({ kind: facts.kind });
+  log.info({ event: 'socket-open', ...facts }, 'socket open');
   guarded('open', () => handlers.onOpen(live));
   ws.on('message', (data, isBinary) => guarded('message', () => handlers.onMessage?.(isBinary ? null : data.toString(), live)));
-  ws.on('close', () => guarded('close', () => handlers.onClose?.()));
+  ws.on('close', (code: number, reason: Buffer) => {
+    metrics.connections.dec({ kind: facts.kind });
+    const seconds = Math.round((Date.now() - openedAt) / 100) / 10;
+    log.info({ event: 'socket-closed', ...facts, code, reason: reason.toString().slice(0, 120), seconds }, 'socket closed');
+    guarded('close', () => handlers.onClose?.());
+  });
   ws.on('error', ignore); // a broken connection closes the socket, which 'close' handles
 }
 

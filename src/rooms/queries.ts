@@ -1,7 +1,7 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
-import { type Room, rooms } from '../db/schema.js';
+import { messages, type Room, rooms } from '../db/schema.js';
 import { roomImageUrl } from './images.js';
 
 export function listRooms(db: Db): Promise<Room[]> {
@@ -32,6 +32,21 @@ export async function roomLastSeqs(db: Db, ids: number[]): Promise<Map<number, n
 export async function insertRoom(db: Db, room: Pick<Room, 'slug' | 'name' | 'description' | 'image' | 'createdBy'>) {
   const [created] = await db.insert(rooms).values(room).onConflictDoNothing().returning();
   return created ?? null;
+}
+
+/** The room with its new name and description, or null when it is gone. */
+export async function renameRoom(db: Db, roomId: number, change: Pick<Room, 'name' | 'description'>): Promise<Room | null> {
+  const [room] = await db.update(rooms).set(change).where(eq(rooms.id, roomId)).returning();
+  return room ?? null;
+}
+
+/** Deletes the room and, by the foreign key's cascade, its messages; answers how many went. */
+export async function deleteRoom(db: Db, roomId: number): Promise<{ deleted: boolean; messages: number }> {
+  return db.transaction(async (tx) => {
+    const [counted] = await tx.select({ messages: sql<number>`count(*)::int` }).from(messages).where(eq(messages.roomId, roomId));
+    const gone = await tx.delete(rooms).where(eq(rooms.id, roomId)).returning({ id: rooms.id });
+    return { deleted: gone.length > 0, messages: counted?.messages ?? 0 };
+  });
 }
 
 export function publicRoom(room: Room, online?: number) {

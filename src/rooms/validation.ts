@@ -17,20 +17,24 @@ export function slugify(name: string): string {
     .replace(/-+$/, '');
 }
 
+const roomFields = {
+  name: z
+    .string({ error: 'Give the room a name.' })
+    .trim()
+    .min(2, 'Give the room a name of at least 2 characters.')
+    .max(40, 'Keep the name to 40 characters.')
+    .refine((name) => !UNSHOWABLE.test(name), 'The name contains characters that cannot be shown (line breaks, control or direction characters).'),
+  description: z
+    .string()
+    .trim()
+    .max(200, 'Keep the description to 200 characters.')
+    .refine((text) => !UNSHOWABLE.test(text), 'The description contains characters that cannot be shown (line breaks, control or direction characters).')
+    .default(''),
+};
+
 export const createRoomSchema = z
   .object({
-    name: z
-      .string({ error: 'Give the room a name.' })
-      .trim()
-      .min(2, 'Give the room a name of at least 2 characters.')
-      .max(40, 'Keep the name to 40 characters.')
-      .refine((name) => !UNSHOWABLE.test(name), 'The name contains characters that cannot be shown (line breaks, control or direction characters).'),
-    description: z
-      .string()
-      .trim()
-      .max(200, 'Keep the description to 200 characters.')
-      .refine((text) => !UNSHOWABLE.test(text), 'The description contains characters that cannot be shown (line breaks, control or direction characters).')
-      .default(''),
+    ...roomFields,
     image: z.enum(ROOM_IMAGES, { error: 'Pick one of the pictures.' }),
   })
   .transform((room, ctx) => {
@@ -43,3 +47,15 @@ export const createRoomSchema = z
   });
 
 export type CreateRoomInput = z.output<typeof createRoomSchema>;
+
+/**
+ * A new name and description for a room, by the rules of a new one. The slug (the room's address)
+ * stays as it was, so links and the old app's clients keep working; the name must still have two
+ * letters or digits, as it would need to make a slug.
+ */
+export const renameRoomSchema = z.object(roomFields).refine((room) => slugify(room.name).length >= 2, {
+  path: ['name'],
+  message: 'Use a name with at least two letters or digits.',
+});
+
+export type RenameRoomInput = z.output<typeof renameRoomSchema>;

@@ -31,12 +31,32 @@ describe('the server process', () => {
       expect(await page.text()).toContain('Sign in to Hubbub');
       // Embedded mode keeps its data under DATA_DIR; with DATABASE_URL nothing is written there.
       expect((await readdir(dataDir)).includes('pglite')).toBe(!database);
-      expect(server.output()).toContain('Hubbub is listening');
+      // JSON lines: the start, then one line per request.
+      const logged = server.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(logged.find((line) => line.msg === 'Hubbub is listening')).toMatchObject({ level: 30, url: `http://127.0.0.1:${port}` });
+      expect(logged.find((line) => line.event === 'request' && line.path === '/')).toMatchObject({ method: 'GET', status: 200, route: '/' });
     } finally {
       server.kill('SIGTERM');
     }
     const [code] = await once(server, 'exit');
     expect(code).toBe(0);
+  });
+
+  it('writes lines for people to read with LOG_FORMAT=pretty (npm run dev)', async () => {
+    const port = await freePort();
+    const server = spawnServer({ PORT: String(port), DATA_DIR: dataDir, LOG_FORMAT: 'pretty', ...databaseEnv() });
+    try {
+      await waitForHealthy(`http://127.0.0.1:${port}`);
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    } finally {
+      server.kill('SIGTERM');
+    }
+    const [code] = await once(server, 'exit');
+    expect(code).toBe(0);
+    const output = server.output();
+    expect(output).toMatch(/INFO.*Hubbub is listening/);
+    expect(output).toMatch(/INFO.*request/);
+    expect(output).not.toContain('{"level"');
   });
 
   it('refuses to start on a bad setting, naming it', async () => {

@@ -3,6 +3,7 @@ import { resolveSecret } from '../../src/auth/secret.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { Limits } from '../../src/limits/limits.js';
 import { createLogger } from '../../src/log.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { Realtime } from '../../src/realtime/realtime.js';
 import type { DestinationStream } from 'pino';
 import { openTestDatabase } from './database.js';
@@ -16,12 +17,14 @@ export async function createTestApp(env: Record<string, string> = {}, { logTo }:
   const database = await openTestDatabase();
   const secret = await resolveSecret(database.db, config.secret);
   const log = createLogger(config.logLevel, logTo);
-  const realtime = await Realtime.start({ db: database.db, log });
+  const metrics = new Metrics();
+  const realtime = await Realtime.start({ db: database.db, log, metrics });
   // Counted in memory: each test app has its own budget (the Redis-backed limits have their own tests).
   const limits = await Limits.start({ ...config, redisUrl: undefined }, log);
-  const app = createApp({ db: database.db, config, secret, log, realtime, limits });
+  const app = createApp({ db: database.db, config, secret, log, realtime, limits, metrics });
   return {
     app,
+    metrics,
     db: database.db,
     config,
     secret,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { createClient } from '@redis/client';
+import type { DestinationStream } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/client.js';
 import { type RunningServer, startServer } from '../../src/start.js';
@@ -30,7 +31,7 @@ const ROOM_ID_SPAN = 10_000;
  */
 export async function startTestServers(
   count = 1,
-  { leaveGraceMs = 300, env = {} as Record<string, string> } = {},
+  { leaveGraceMs = 300, env = {} as Record<string, string>, logTo = undefined as DestinationStream | undefined } = {},
 ): Promise<TestServers> {
   const database = process.env.DATABASE_URL ? await openTestDatabase() : undefined;
   if (!database && count > 1) throw new Error('several instances need PostgreSQL: set DATABASE_URL');
@@ -48,7 +49,7 @@ export async function startTestServers(
   });
   const servers: RunningServer[] = [];
   try {
-    for (let i = 0; i < count; i++) servers.push(await startServer(config, { leaveGraceMs }));
+    for (let i = 0; i < count; i++) servers.push(await startServer(config, { leaveGraceMs, logTo }));
   } catch (error) {
     await Promise.allSettled(servers.map((server) => server.close()));
     await database?.close();

@@ -6,7 +6,7 @@ import { mayChangeMessage, mayInRoom, type RoomAction } from '../../src/rooms/ac
 const account = { id: 1, isGuest: false };
 const otherAccount = { id: 2, isGuest: false };
 const guest = { id: 3, isGuest: true };
-const room = { id: 10 };
+const room = { id: 10, slug: 'chess-club' };
 const ROOM_ACTIONS: RoomAction[] = ['read', 'post'];
 
 describe('mayInRoom', () => {
@@ -39,5 +39,30 @@ describe('mayChangeMessage', () => {
     expect(mayChangeMessage(guest, message)).toBe(false);
     expect(mayChangeMessage(null, message)).toBe(false);
     expect(mayChangeMessage(undefined, message)).toBe(false);
+  });
+});
+
+describe('the administrator', () => {
+  const admin = { id: 4, isGuest: false, isAdmin: true };
+  const message = { authorId: account.id };
+
+  it('deletes anyone’s message but edits only their own', () => {
+    expect(mayChangeMessage(admin, message, 'delete')).toBe(true);
+    expect(mayChangeMessage(admin, message, 'edit')).toBe(false);
+    expect(mayChangeMessage(admin, { authorId: admin.id }, 'edit')).toBe(true);
+    expect(mayChangeMessage(otherAccount, message, 'delete')).toBe(false);
+  });
+
+  it('alone renames and deletes rooms; the four original rooms are never deleted', () => {
+    expect(mayInRoom(admin, 'rename', room)).toBe(true);
+    expect(mayInRoom(admin, 'delete', room)).toBe(true);
+    for (const slug of ['game', 'study', 'movie', 'music']) {
+      expect(mayInRoom(admin, 'rename', { id: 1, slug })).toBe(true);
+      expect(mayInRoom(admin, 'delete', { id: 1, slug })).toBe(false);
+    }
+    for (const user of [account, guest, { ...guest, isAdmin: false }, null]) {
+      expect(mayInRoom(user, 'rename', room)).toBe(false);
+      expect(mayInRoom(user, 'delete', room)).toBe(false);
+    }
   });
 });

@@ -36,6 +36,21 @@ describe('configuration', () => {
     }
   });
 
+  it('keeps /metrics off unless a token or a port of its own is set, and never echoes the token', () => {
+    expect(loadConfig({}).metrics).toEqual({ token: undefined, port: undefined, host: '127.0.0.1' });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }).metrics).toMatchObject({ port: 9464, host: '10.0.0.5' });
+    expect(() => loadConfig({ METRICS_PORT: 'nine' })).toThrow(/METRICS_PORT/);
+    const short = () => loadConfig({ METRICS_TOKEN: 'tiny-secret' });
+    expect(short).toThrow(/METRICS_TOKEN: must be at least 16 characters/);
+    expect(short).not.toThrow(/tiny-secret/);
+  });
+
+  it('logs JSON lines unless LOG_FORMAT=pretty', () => {
+    expect(loadConfig({}).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT="xml": must be json or pretty/);
+  });
+
   it('accepts an https public origin and makes cookies Secure', () => {
     const config = loadConfig({ PUBLIC_ORIGIN: 'https://chat.example.com' });
     expect(config.publicOrigin).toBe('https://chat.example.com');

@@ -4,20 +4,20 @@ import type { MessageView } from '../../src/messages/queries.js';
 import { ids } from '../ids.js';
 import { Layout } from '../layout.js';
 import { HistoryStart, SpentHistoryStart } from '../rooms/HistoryStart.js';
-import { SharedMessageItem } from './MessageItem.js';
+import { controlsFor, SharedMessageItem } from './MessageItem.js';
 
 interface HistoryProps {
   room: Room;
   messages: MessageView[];
   hasOlder: boolean;
   before?: number | undefined;
-  viewerId: number;
+  viewer: Pick<User, 'id' | 'isAdmin'>;
 }
 
-const Items: FC<HistoryProps> = ({ room, messages, viewerId }) => (
+const Items: FC<HistoryProps> = ({ room, messages, viewer }) => (
   <>
     {messages.map((message) => (
-      <SharedMessageItem message={message} roomSlug={room.slug} own={message.authorId === viewerId} />
+      <SharedMessageItem message={message} roomSlug={room.slug} controls={controlsFor(viewer, message)} />
     ))}
   </>
 );

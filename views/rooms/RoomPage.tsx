@@ -3,7 +3,7 @@ import type { Room, User } from '../../src/db/schema.js';
 import type { MessageView } from '../../src/messages/queries.js';
 import { ids } from '../ids.js';
 import { Layout } from '../layout.js';
-import { SharedMessageItem } from '../messages/MessageItem.js';
+import { controlsFor, SharedMessageItem } from '../messages/MessageItem.js';
 import { Composer, type ComposerProps } from './Composer.js';
 import { HistoryStart } from './HistoryStart.js';
 import { Live } from './Live.js';
@@ -28,6 +28,7 @@ export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, has
         <a class="back-link" href="/lobby/">← Lobby</a>
         <h1 id="room-title">{room.name}</h1>
         {room.description ? <p class="room-description">{room.description}</p> : null}
+        {user.isAdmin ? <a class="room-settings-link" href={`/lobby/${room.slug}/edit/`}>Room settings</a> : null}
       </header>
       <Live url={`/lobby/${room.slug}/ws/`} afterSeq={lastSeq} pingIntervalMs={pingIntervalMs}>
         <div class="room-body">
@@ -39,7 +40,7 @@ export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, has
               <ol id={ids.messages} class="messages">
                 <HistoryStart roomSlug={room.slug} oldestSeq={messages[0]?.seq ?? null} hasOlder={hasOlder} />
                 {messages.map((message) => (
-                  <SharedMessageItem message={message} roomSlug={room.slug} own={message.authorId === user.id} />
+                  <SharedMessageItem message={message} roomSlug={room.slug} controls={controlsFor(user, message)} />
                 ))}
               </ol>
             </div>

@@ -54,9 +54,9 @@ describe('the newest page of a room', () => {
     await say(slug, 'second');
     expect(bodies(await newestPage(slug))).toEqual(['first', 'second']);
     const room = (await findRoomBySlug(db, slug))!;
-    await changeMessage(db, room.id, seq, ada, 'first, edited');
+    await changeMessage(db, room.id, seq, { id: ada }, 'first, edited');
     expect(bodies(await newestPage(slug))).toEqual(['first, edited', 'second']);
-    await changeMessage(db, room.id, seq, ada, null);
+    await changeMessage(db, room.id, seq, { id: ada }, null);
     expect(bodies(await newestPage(slug))).toEqual(['(deleted)', 'second']);
   });
 

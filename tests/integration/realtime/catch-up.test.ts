@@ -75,7 +75,7 @@ describe('a page that connects while the hub is delivering', () => {
     const lost = await store(room, 'nobody announced me');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(reader.seqs()).toEqual([]);
-    await t.realtime.hub.catchUpAll();
+    await t.realtime.hub.catchUpAll('timer');
     await expect.poll(() => reader.seqs()).toEqual([lost]);
   });
 
@@ -87,11 +87,11 @@ describe('a page that connects while the hub is delivering', () => {
     t.realtime.hub.nudge(room.id);
     await expect.poll(() => reader.seqs().length).toBe(1);
     const reads = countingChangeReads();
-    await t.realtime.hub.catchUpAll();
+    await t.realtime.hub.catchUpAll('timer');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(reads(), 'caught up: nothing to read').toBe(0);
     const lost = await store(room, 'nobody announced me');
-    await t.realtime.hub.catchUpAll();
+    await t.realtime.hub.catchUpAll('timer');
     await expect.poll(() => reader.seqs()).toEqual([reader.seqs()[0], lost]);
     expect(reads()).toBe(1);
     vi.restoreAllMocks();

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validSignup } from '../../support/browser.js';
 import { startTestServers, type TestServers } from '../../support/server.js';
 import { Person } from '../../support/person.js';
-import { hasItem, isPresence, item, type LiveClient, notice } from '../../support/socket.js';
+import { hasItem, isPresence, item, LiveClient, notice } from '../../support/socket.js';
 
 // Only meaningful with a shared PostgreSQL and Redis: vitest.config.ts runs this file only when both are set.
 {
@@ -66,6 +67,27 @@ import { hasItem, isPresence, item, type LiveClient, notice } from '../../suppor
       expect(response.status).toBe(303);
       expect(await onOne.waitForClose()).toBe(4001);
       expect(await onTwo.waitForClose()).toBe(4001);
+    });
+
+    it('close a disabled person’s sockets on every instance, those opened with an access token too', async () => {
+      const dee = await Person.signUp(one, 'dee_disabled', 'Dee');
+      const slug = await ada.createRoom('Disabled Across');
+      const tokens = await fetch(`${two}/api/token/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dee_disabled', password: validSignup().password }) });
+      const { access } = (await tokens.json()) as { access: string };
+      const onTwo = await enter(dee.at(two), slug);
+      const bearerOnTwo = await LiveClient.open(`${two}/lobby/${slug}/ws/`, { authorization: `Bearer ${access}` });
+      open.push(bearerOnTwo);
+      // Ada, the first account, is the administrator; she acts on instance one.
+      expect((await ada.request('POST', '/admin/people/dee_disabled/disabled/')).status).toBe(200);
+      expect(await onTwo.waitForClose()).toBe(4001);
+      expect(await bearerOnTwo.waitForClose()).toBe(4001);
+    });
+
+    it('close a deleted room’s sockets on every instance with 4005', async () => {
+      const slug = await ada.createRoom('Deleted Across');
+      const bobTab = await enter(bob, slug);
+      expect((await ada.request('DELETE', `/lobby/${slug}/`)).status).toBe(200);
+      expect(await bobTab.waitForClose()).toBe(4005);
     });
 
     it('leave no presence behind in Redis once both instances stop', async () => {
