@@ -19,6 +19,8 @@ export type BusEvent =
       key: string;
     }
   | { type: 'lobby' }
+  /** A room was renamed: its pages show the new name and description at once. */
+  | { type: 'room-renamed'; roomId: number; name: string; description: string }
   /** A room was deleted: its sockets close (4005). */
   | { type: 'room-deleted'; roomId: number }
   /** Sign-out, revocation or a disabled account (`userIds`: every socket of theirs, bearer-token ones too). */

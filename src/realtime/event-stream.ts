@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { RoomHeadingProps } from '../../views/rooms/RoomHeading.js';
 import { routePath } from 'hono/route';
 import { streamSSE } from 'hono/streaming';
 import { sessionPolicy } from '../auth/sessions.js';
@@ -85,6 +86,9 @@ export function eventRoutes(deps: Deps) {
             const data = { kind: notice.kind, first_name: notice.firstName, username: notice.username, at: notice.at.toISOString() };
             write({ event: 'notice', data: JSON.stringify(data) });
           }
+        },
+        renamed(heading: RoomHeadingProps) {
+          write({ event: 'room', data: JSON.stringify({ slug: room.slug, name: heading.name, description: heading.description }) });
         },
         reload() {},
         close,

@@ -6,6 +6,7 @@ import { type MessageControls, MessageItem } from '../../views/messages/MessageI
 import { Cursor, LiveStatus } from '../../views/rooms/Live.js';
 import { Notice, type NoticeProps } from '../../views/rooms/Notice.js';
 import { PresenceList, type PresentUser } from '../../views/rooms/PresenceList.js';
+import { RoomHeading, type RoomHeadingProps } from '../../views/rooms/RoomHeading.js';
 
 /**
  * The HTML frames the room socket sends. Each is a set of out-of-band swaps: message items are
@@ -25,6 +26,11 @@ export function messagesFrame(items: string[], after: number, cursor: number): s
 /** Notices of one moment (a crowd's arrivals come as one line per kind), in one swap. */
 export function noticeFrame(notices: NoticeProps[]): string {
   return `<ol id="${ids.messages}" hx-swap-oob="upsert">${notices.map((notice) => html(<Notice {...notice} />)).join('')}</ol>`;
+}
+
+/** The room's new name and description, after an administrator renamed it. */
+export function headingFrame(heading: RoomHeadingProps): string {
+  return html(<RoomHeading {...heading} oob />);
 }
 
 export function presenceFrame(people: PresentUser[]): string {

@@ -4,7 +4,8 @@ import type { User } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { type Bus, type BusEvent, roomChannel } from './bus.js';
-import type { RoomListener } from './listener.js';
+import { FrameMemo, type RoomListener } from './listener.js';
+import type { RoomHeadingProps } from '../../views/rooms/RoomHeading.js';
 import type { Presence } from './presence.js';
 import { RETRY_MAX_MS, RETRY_MIN_MS, RoomFeed } from './room-feed.js';
 import { RoomPresence } from './room-presence.js';
@@ -139,6 +140,12 @@ export class Hub {
     }
   }
 
+  /** The room was renamed (here or on another instance): its sockets here are told the new name. */
+  renameRoom(roomId: number, heading: RoomHeadingProps): void {
+    const memo = new FrameMemo();
+    for (const socket of this.rooms.get(roomId)?.sockets ?? []) socket.renamed?.(heading, memo);
+  }
+
   /** The room was deleted (here or on another instance): every socket in it closes for good. */
   closeRoom(roomId: number): void {
     for (const socket of this.rooms.get(roomId)?.sockets ?? []) socket.close(CLOSE_ROOM_DELETED, 'room deleted');
@@ -193,5 +200,6 @@ export class Hub {
     else if (event.type === 'presence') void room.presence.refreshList();
     else if (event.type === 'notice') room.presence.showNotice(event);
     else if (event.type === 'room-deleted') this.closeRoom(roomId);
+    else if (event.type === 'room-renamed') this.renameRoom(roomId, { name: event.name, description: event.description });
   }
 }

@@ -1,6 +1,7 @@
 import type { User } from '../db/schema.js';
 import { type MessageView, publicMessage } from '../messages/queries.js';
 import type { PresentUser } from '../../views/rooms/PresenceList.js';
+import type { RoomHeadingProps } from '../../views/rooms/RoomHeading.js';
 import type { MessageControls } from '../../views/messages/MessageItem.js';
 import { changeHtml, presenceFrame } from './frames.js';
 
@@ -115,6 +116,8 @@ export interface RoomListener {
   people(list: PeopleList): void;
   /** Notices gathered over a moment (see RoomPresence), grouped, in the order they happened. */
   notices(groups: NoticeGroup[], memo: FrameMemo): void;
+  /** The room was renamed (pages show it at once; other listeners may ignore it). */
+  renamed?(heading: RoomHeadingProps, memo: FrameMemo): void;
   /** Too far behind to replay ('reload' listeners): it is closed right after. */
   reload(): void;
   close(code: number, reason: string): void;

@@ -1,6 +1,7 @@
 import { controlsFor } from '../../views/messages/MessageItem.js';
 import type { User } from '../db/schema.js';
-import { messagesFrame, noticeFrame, reloadFrame } from './frames.js';
+import type { RoomHeadingProps } from '../../views/rooms/RoomHeading.js';
+import { headingFrame, messagesFrame, noticeFrame, reloadFrame } from './frames.js';
 import type { Change, FrameMemo, NoticeGroup, PeopleList, RoomListener } from './listener.js';
 
 /** A room page's socket: every change, notice and list as an htmx fragment (see frames.tsx). */
@@ -42,6 +43,9 @@ export function pageListener(options: {
           })),
         );
       send(memo.get(`page ${afterSeq}`, frame));
+    },
+    renamed(heading: RoomHeadingProps, memo: FrameMemo) {
+      send(memo.get('page heading', () => headingFrame(heading)));
     },
     reload() {
       send(reloadFrame());

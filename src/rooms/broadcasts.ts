@@ -1,9 +1,19 @@
+import type { Room } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { roomChannel } from '../realtime/bus.js';
 import type { Realtime } from '../realtime/realtime.js';
 
-/** After a rename committed: every lobby shows the new name (the room's own page on its next load). */
-export async function broadcastRoomRenamed(realtime: Realtime): Promise<void> {
+/**
+ * After a rename committed: the room's open pages (and event streams) on every instance show the new
+ * name and description at once, and every lobby its new card. A nudge lost with Redis away leaves the
+ * old name on other instances' open pages until they reload.
+ */
+export async function broadcastRoomRenamed(realtime: Realtime, log: Logger, room: Pick<Room, 'id' | 'name' | 'description'>): Promise<void> {
+  const heading = { name: room.name, description: room.description };
+  realtime.hub.renameRoom(room.id, heading);
+  await realtime.bus.publish(roomChannel(room.id), { type: 'room-renamed', roomId: room.id, ...heading }).catch((error) => {
+    log.warn({ err: error, roomId: room.id }, 'could not tell other instances a room was renamed');
+  });
   await realtime.lobby.changed();
 }
 

@@ -48,7 +48,7 @@ export function roomSettingsRoutes(deps: Deps) {
     const renamed = await renameRoom(db, room.id, parsed.data);
     if (!renamed) return problem(c, 404, 'That room was deleted meanwhile.');
     log.info({ event: 'admin-room-renamed', adminId: user.id, targetId: room.id, slug: room.slug, name: renamed.name }, 'administrator renamed a room');
-    await broadcastRoomRenamed(realtime);
+    await broadcastRoomRenamed(realtime, log, renamed);
     if (wantsJson(c)) return c.json(publicRoom(renamed));
     return c.redirect(`/lobby/${room.slug}/`, 303);
   }

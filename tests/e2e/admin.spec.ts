@@ -38,6 +38,26 @@ test.describe('the administrator', () => {
     for (const person of [ada, bob, root]) expect(person.problems).toEqual([]);
   });
 
+  test('renames a room from its settings, and the open pages in it show the new name at once', async ({ browser }) => {
+    const root = await administrator(browser);
+    const ada = await newPerson(browser, 'Ada');
+    const room = await createRoom(ada);
+    await enterRoom(ada, room);
+    await enterRoom(root, room);
+
+    await root.page.getByRole('link', { name: 'Room settings' }).click();
+    await root.page.getByRole('textbox', { name: 'Name' }).fill('Renamed Live');
+    await root.page.getByRole('textbox', { name: 'Description (optional)' }).fill('Now with a description');
+    await root.page.getByRole('button', { name: 'Save' }).click();
+    await expect(root.page.getByRole('heading', { level: 1 })).toHaveText('Renamed Live');
+
+    // Ada never reloaded: her page took the new heading from its socket.
+    await expect(ada.page.getByRole('heading', { level: 1 })).toHaveText('Renamed Live');
+    await expect(ada.page.locator('.room-description')).toHaveText('Now with a description');
+    await expect(ada.page.locator('#live-status')).toBeEmpty();
+    for (const person of [ada, root]) expect(person.problems).toEqual([]);
+  });
+
   test('disables a person: their open page says they are signed out, and they cannot sign in again', async ({ browser }) => {
     const root = await administrator(browser);
     const troll = await newPerson(browser, 'Troll', { allowedStatuses: [403] });

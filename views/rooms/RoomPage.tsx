@@ -1,4 +1,5 @@
 import type { FC } from 'hono/jsx';
+import { RoomHeading } from './RoomHeading.js';
 import type { Room, User } from '../../src/db/schema.js';
 import type { MessageView } from '../../src/messages/queries.js';
 import { ids } from '../ids.js';
@@ -26,8 +27,7 @@ export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, has
     <div class="room">
       <header class="room-header" hx-ignore>
         <a class="back-link" href="/lobby/">← Lobby</a>
-        <h1 id="room-title">{room.name}</h1>
-        {room.description ? <p class="room-description">{room.description}</p> : null}
+        <RoomHeading name={room.name} description={room.description} />
         {user.isAdmin ? <a class="room-settings-link" href={`/lobby/${room.slug}/edit/`}>Room settings</a> : null}
       </header>
       <Live url={`/lobby/${room.slug}/ws/`} afterSeq={lastSeq} pingIntervalMs={pingIntervalMs}>

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Person } from '../../support/person.js';
 import { startTestServers, type TestServers } from '../../support/server.js';
+import { EventStreamClient } from '../../support/events.js';
 import { LiveClient } from '../../support/socket.js';
 
 // An administrator renames or deletes a room; the lobby and the people in the room see it live.
@@ -39,10 +40,19 @@ describe('renaming a room', () => {
   it('changes its name and description, keeps its address, and every lobby shows it live', async () => {
     const slug = await ada.createRoom('Chess Club');
     const lobby = await openLobby(ada);
+    // Someone in the room, on its page and on its event stream, sees the new name at once too.
+    const inRoom = await ada.enter(slug, opened);
+    const stream = await EventStreamClient.open(`${url}/lobby/${slug}/events/`, { cookie: ada.cookie });
+    await stream.waitFor('ready', () => stream.events.some((event) => event.event === 'ready'));
     const answer = await root.request('PATCH', `/lobby/${slug}/`, { name: 'Board Games', description: 'Chess, go and more' });
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ slug: 'chess-club', name: 'Board Games', description: 'Chess, go and more', url: '/lobby/chess-club/' });
     await lobby.waitFor('the renamed card', (frame) => frame.includes('<h2>Board Games</h2>') && !frame.includes('Chess Club'));
+    const heading = await inRoom.waitFor('the new heading', (frame) => frame.includes('id="room-heading"'));
+    expect(heading).toBe('<div id="room-heading" class="room-heading" hx-swap-oob="true"><h1 id="room-title">Board Games</h1><p class="room-description">Chess, go and more</p></div>');
+    await stream.waitFor('the room event', () => stream.events.some((event) => event.event === 'room'));
+    expect(JSON.parse(stream.events.find((event) => event.event === 'room')!.data)).toEqual({ slug: 'chess-club', name: 'Board Games', description: 'Chess, go and more' });
+    stream.close();
     const roomPage = await (await page(ada, `/lobby/${slug}/`)).text();
     expect(roomPage).toContain('<h1 id="room-title">Board Games</h1>');
     expect(roomPage).toContain('Chess, go and more');
