@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
  * nudged over the bus. A lost nudge delays, never loses: sockets catch up from the database.
  */
 export function broadcastChange(realtime: Realtime, log: Logger, roomId: number, seq: number): void {
-  realtime.hub.nudge(roomId);
+  realtime.hub.nudge(roomId, seq);
   // Not awaited: a slow or absent Redis must never hold up the writer's answer.
   void realtime.bus.publish(roomChannel(roomId), { type: 'change', roomId, seq }).catch((error) => {
     log.warn({ err: error, roomId, seq }, 'bus publish failed; other instances catch up on their next change');

@@ -102,9 +102,9 @@ export class Hub {
   }
 
   /** A write on this instance: deliver locally without waiting for the bus round trip. */
-  nudge(roomId: number): void {
+  nudge(roomId: number, seq: number): void {
     const room = this.rooms.get(roomId);
-    if (room) void room.feed.pump();
+    if (room) void room.feed.pump(seq);
   }
 
   /**
@@ -196,7 +196,7 @@ export class Hub {
   private onEvent(roomId: number, event: BusEvent) {
     const room = this.rooms.get(roomId);
     if (!room) return;
-    if (event.type === 'change') void room.feed.pump();
+    if (event.type === 'change') void room.feed.pump(event.seq);
     else if (event.type === 'presence') void room.presence.refreshList();
     else if (event.type === 'notice') room.presence.showNotice(event);
     else if (event.type === 'room-deleted') this.closeRoom(roomId);

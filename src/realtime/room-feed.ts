@@ -44,14 +44,23 @@ export class RoomFeed {
   private lastRunAt = 0;
   /** The newest change this feed has sent live; older ones sent later are catch-up, not timed. */
   private liveSeq: number | undefined;
+  /** The highest seq a nudge named since this run began (Infinity: a nudge that named none). */
+  private wanted = 0;
 
   constructor(private readonly options: RoomFeedOptions) {}
 
-  pump(): Promise<void> {
+  /**
+   * Reads and delivers what the room's sockets lack. `upTo` names the change a nudge is about: when
+   * every socket here has it already (this instance's own change, heard back from the bus after it
+   * was delivered), there is nothing to read.
+   */
+  pump(upTo = Infinity): Promise<void> {
     if (this.running) {
       this.dirty = true;
+      this.wanted = Math.max(this.wanted, upTo);
       return this.running;
     }
+    if (upTo !== Infinity && this.allHave(upTo)) return Promise.resolve();
     this.running = (async () => {
       let again = false;
       do {
@@ -61,6 +70,7 @@ export class RoomFeed {
         again = true;
         this.lastRunAt = performance.now();
         this.dirty = false;
+        this.wanted = 0;
         try {
           await this.deliver();
           this.failures = 0;
@@ -69,11 +79,19 @@ export class RoomFeed {
           this.retryLater();
           return;
         }
+        // Nudges that came during the run about changes it delivered need no run of their own.
+        if (this.dirty && this.allHave(this.wanted)) this.dirty = false;
       } while (this.dirty && !this.stopped);
     })().finally(() => {
       this.running = null;
     });
     return this.running;
+  }
+
+  /** Whether every socket here has the log up to `seq`. */
+  private allHave(seq: number): boolean {
+    for (const socket of this.options.sockets) if (socket.lastSeq < seq) return false;
+    return true;
   }
 
   /** The room has no sockets left here: no more runs. */
@@ -124,7 +142,10 @@ export class RoomFeed {
       listener.changes(mine, after, last, memo);
     }
     // A stream reader further behind gets the next batch in the next run.
-    if (truncated) this.dirty = true;
+    if (truncated) {
+      this.dirty = true;
+      this.wanted = Infinity;
+    }
     this.timeDelivery(batch, last);
   }
 

@@ -4,7 +4,7 @@ import { prepared } from '../../../src/db/prepared.js';
 import type { Room, User } from '../../../src/db/schema.js';
 import { appendMessage } from '../../../src/messages/queries.js';
 import { pageListener } from '../../../src/realtime/page-listener.js';
-import { findRoomBySlug } from '../../../src/rooms/queries.js';
+import { findRoomBySlug, insertRoom } from '../../../src/rooms/queries.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
 import { Browser, validSignup } from '../../support/browser.js';
 import { itemSeqs } from '../../support/socket.js';
@@ -52,7 +52,7 @@ describe('a page that connects while the hub is delivering', () => {
     await t.realtime.hub.join(room.id, room.slug, upToDate.socket);
     const four = await store(room, 'four');
 
-    t.realtime.hub.nudge(room.id); // delivery of "four" starts: it reads the changes after 3
+    t.realtime.hub.nudge(room.id, four); // delivery of "four" starts: it reads the changes after 3
     const behind = page(0); // a page rendered before "one" connects meanwhile
     await t.realtime.hub.join(room.id, room.slug, behind.socket);
 
@@ -83,8 +83,7 @@ describe('a page that connects while the hub is delivering', () => {
     const room = (await findRoomBySlug(t.db, 'music'))!;
     const reader = page(0);
     await t.realtime.hub.join(room.id, room.slug, reader.socket);
-    await store(room, 'announced');
-    t.realtime.hub.nudge(room.id);
+    t.realtime.hub.nudge(room.id, await store(room, 'announced'));
     await expect.poll(() => reader.seqs().length).toBe(1);
     const reads = countingChangeReads();
     await t.realtime.hub.catchUpAll('timer');
@@ -93,6 +92,31 @@ describe('a page that connects while the hub is delivering', () => {
     const lost = await store(room, 'nobody announced me');
     await t.realtime.hub.catchUpAll('timer');
     await expect.poll(() => reader.seqs()).toEqual([reader.seqs()[0], lost]);
+    expect(reads()).toBe(1);
+    vi.restoreAllMocks();
+  });
+});
+
+describe('a nudge', () => {
+  it('about a change every page here already has (its own, heard back from the bus) reads nothing; one about a newer change reads it', async () => {
+    const room = await insertRoom(t.db, { slug: 'nudged', name: 'Nudged', description: '', image: 'chat', createdBy: null });
+    const reader = page(0);
+    await t.realtime.hub.join(room!.id, room!.slug, reader.socket);
+    const first = await store(room!, 'first');
+    t.realtime.hub.nudge(room!.id, first);
+    await expect.poll(() => reader.seqs()).toEqual([first]);
+    const reads = countingChangeReads();
+    // The same change again, as the bus echoes it, and again while nothing is running.
+    t.realtime.hub.nudge(room!.id, first);
+    t.realtime.hub.nudge(room!.id, first);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reads(), 'every page has it: nothing to read').toBe(0);
+    const second = await store(room!, 'second');
+    t.realtime.hub.nudge(room!.id, second);
+    // Its echo arrives while the delivery of the change is still reading: no second read follows.
+    t.realtime.hub.nudge(room!.id, second);
+    await expect.poll(() => reader.seqs()).toEqual([first, second]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(reads()).toBe(1);
     vi.restoreAllMocks();
   });
