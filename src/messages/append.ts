@@ -13,6 +13,8 @@ export interface NewMessage {
 export interface Appended {
   seq: number;
   created: boolean;
+  /** What the database gave the new row (absent for a retry: read the stored message instead). */
+  row?: { id: number; createdAt: Date };
 }
 
 // Group commit. Every append holds the room's row lock until its commit's fsync, so one message per
@@ -89,8 +91,8 @@ async function appendTogether(db: Db, batch: NewMessage[]): Promise<Appended[]> 
   try {
     // Read before the write: a retry stored in between makes the insert fail on the unique index.
     const { rows, plans } = plan(batch, await storedSeqs(db, roomId, batch));
-    const first = rows.length > 0 ? await insertReserving(db, roomId, rows) : 0;
-    return plans.map(({ seq, fresh, created }) => ({ seq: fresh ? first + seq : seq, created }));
+    const inserted = rows.length > 0 ? await insertReserving(db, roomId, rows) : [];
+    return plans.map(({ seq, fresh, created }) => (fresh ? { seq: inserted[seq]!.seq, created, row: inserted[seq]!.row } : { seq, created }));
   } catch (error) {
     if (isDatabaseUnavailable(error)) throw error;
     throw new BatchRefused('the batch was refused', { cause: error });
@@ -119,9 +121,10 @@ function plan(batch: NewMessage[], stored: Map<string, number>) {
 
 /**
  * Moves the room's last_seq on by the number of rows and inserts them at the seqs it freed, in one
- * statement: it commits whole or not at all, so the log never has a hole. Answers the first seq.
+ * statement: it commits whole or not at all, so the log never has a hole. Answers each row's seq,
+ * id and time, in the order of `rows`.
  */
-async function insertReserving(db: Db, roomId: number, rows: NewMessage[]): Promise<number> {
+async function insertReserving(db: Db, roomId: number, rows: NewMessage[]): Promise<Inserted[]> {
   const values = sql.join(
     rows.map((row, i) => sql`(${row.authorId}::integer, ${row.body}::text, ${row.clientId}::text, ${i}::integer)`),
     sql`, `,
@@ -133,16 +136,22 @@ async function insertReserving(db: Db, roomId: number, rows: NewMessage[]): Prom
     insert into ${messages} (room_id, author_id, body, client_id, seq, updated_seq)
     select ${roomId}, v.author_id, v.body, v.client_id, reserved.last_seq - ${rows.length} + 1 + v.i, reserved.last_seq - ${rows.length} + 1 + v.i
     from reserved, (values ${values}) as v(author_id, body, client_id, i)
-    returning seq`);
-  const seqs = (result as unknown as { rows: Array<{ seq: number | string }> }).rows.map((row) => Number(row.seq));
-  if (seqs.length === 0) throw new Error(`there is no room ${roomId}`);
-  return Math.min(...seqs);
+    returning id, seq, created_at`);
+  const stored = (result as unknown as { rows: Array<{ id: number | string; seq: number | string; created_at: Date | string }> }).rows;
+  if (stored.length === 0) throw new Error(`there is no room ${roomId}`);
+  // Row i took the i-th seq after the first.
+  return stored
+    .map((row) => ({ seq: Number(row.seq), row: { id: Number(row.id), createdAt: new Date(row.created_at) } }))
+    .sort((a, b) => a.seq - b.seq);
 }
+
+type Inserted = Required<Pick<Appended, 'seq' | 'row'>>;
 
 /** The one-message append; under load, also what a refused batch falls back to. */
 async function appendOne(db: Db, input: NewMessage): Promise<Appended> {
   try {
-    return { seq: await insertReserving(db, input.roomId, [input]), created: true };
+    const [inserted] = await insertReserving(db, input.roomId, [input]);
+    return { ...inserted!, created: true };
   } catch (error) {
     // The same client_id is already stored (a retry): the statement had no effect; answer its seq.
     if (input.clientId === null || !isUniqueViolation(error)) throw error;

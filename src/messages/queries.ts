@@ -8,6 +8,7 @@ import { reserveSeqs } from './append.js';
 // Appending lives in append.ts (concurrent appends to one room share a transaction); re-exported
 // so callers keep one place to import message queries from.
 export { type Appended, appendMessage, type NewMessage } from './append.js';
+import type { Appended, NewMessage } from './append.js';
 
 /** A message with what every view of it shows about its author. */
 export type MessageView = Message & { author: Pick<User, 'id' | 'username' | 'firstName' | 'icon'> };
@@ -34,6 +35,17 @@ export function publicMessage(message: MessageView, roomSlug: string) {
 }
 
 const toView = (row: { message: Message; author: MessageView['author'] }): MessageView => ({ ...row.message, author: row.author });
+
+/**
+ * The message an append just created, as stored, without reading it back: its author is the sender
+ * (as this request read them) and the database gave its id, seq and time. Null for a retry, whose
+ * stored message may have changed since: read that one.
+ */
+export function appendedView(input: NewMessage, appended: Appended, author: MessageView['author']): MessageView | null {
+  if (!appended.created || !appended.row) return null;
+  const { seq, row } = appended;
+  return { ...row, roomId: input.roomId, seq, updatedSeq: seq, authorId: input.authorId, body: input.body, clientId: input.clientId, editedAt: null, deletedAt: null, author };
+}
 
 /** Rolls a transaction back on purpose; caught by the caller, never seen by the user. */
 class Unchanged extends Error {}

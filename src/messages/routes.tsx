@@ -15,7 +15,7 @@ import { showRoom } from '../rooms/page.js';
 import { broadcastChange } from './broadcasts.js';
 import { transcript, wantsText } from './transcript.js';
 import { roomHistory } from './latest.js';
-import { appendMessage, changeMessage, findMessage, publicMessage } from './queries.js';
+import { appendedView, appendMessage, changeMessage, findMessage, type MessageView, publicMessage } from './queries.js';
 import { editSchema, historySchema, PAGE_SIZE, sendSchema } from './validation.js';
 
 /** /lobby/<room>/messages/: history pages, sending, and editing or deleting one's own messages (an administrator deletes anyone's). */
@@ -23,8 +23,8 @@ export function messageRoutes(deps: Deps) {
   const { db, realtime, log, metrics } = deps;
 
   /** The message as the one who sent or changed it sees it, upserted into the page's list from an htmx response. */
-  async function ownItemOob(c: Context<AppEnv>, seq: number) {
-    const message = await findMessage(db, c.get('room').id, seq);
+  async function ownItemOob(c: Context<AppEnv>, seq: number, known?: MessageView | null) {
+    const message = known ?? (await findMessage(db, c.get('room').id, seq));
     if (!message) return '';
     const item = <MessageItem message={message} roomSlug={c.get('room').slug} controls={controlsFor(c.get('user')!, message)} />;
     return `<ol id="${ids.messages}" hx-swap-oob="upsert">${String(item)}</ol>`;
@@ -75,15 +75,19 @@ export function messageRoutes(deps: Deps) {
         if (wantsJson(c) || isHtmx(c)) return problem(c, 429, slowDown, { body: slowDown });
         return showRoom(c, deps, { body: form.body ?? '', error: slowDown, clientId: parsed.data.client_id ?? randomUUID() }, 429);
       }
-      const input = { roomId: room.id, authorId: c.get('user')!.id, body: parsed.data.body, clientId: parsed.data.client_id ?? null };
-      const { seq, created } = await appendMessage(db, input);
+      const user = c.get('user')!;
+      const input = { roomId: room.id, authorId: user.id, body: parsed.data.body, clientId: parsed.data.client_id ?? null };
+      const appended = await appendMessage(db, input);
+      const { seq, created } = appended;
       if (created) {
         metrics.accepted.inc({ action: 'send', via: 'http' });
         broadcastChange(realtime, log, room.id, seq);
       }
-      if (wantsJson(c)) return c.json(publicMessage((await findMessage(db, room.id, seq))!, room.slug), created ? 201 : 200);
+      // A new message is answered as stored without reading it back; a retry's is read (it may have changed since).
+      const stored = appendedView(input, appended, { id: user.id, username: user.username, firstName: user.firstName, icon: user.icon });
+      if (wantsJson(c)) return c.json(publicMessage(stored ?? (await findMessage(db, room.id, seq))!, room.slug), created ? 201 : 200);
       // The page keeps its composer (live.js clears it): the answer only upserts the sender's message.
-      if (isHtmx(c)) return c.html(await ownItemOob(c, seq));
+      if (isHtmx(c)) return c.html(await ownItemOob(c, seq, stored));
       // No #fragment: it would keep the browser from focusing the composer for the next message.
       return c.redirect(`/lobby/${room.slug}/`, 303);
     })

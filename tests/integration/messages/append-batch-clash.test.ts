@@ -3,7 +3,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/client.js';
 import { messages } from '../../../src/db/schema.js';
-import { appendMessage } from '../../../src/messages/queries.js';
+import { appendMessage as append } from '../../../src/messages/queries.js';
+
+/** What a sender is told: the seq and whether it was new (the new row's id and time: see "goes at once"). */
+const appendMessage = async (...args: Parameters<typeof append>) => {
+  const { seq, created } = await append(...args);
+  return { seq, created };
+};
 import { insertRoom } from '../../../src/rooms/queries.js';
 import { addPeople, openTestDatabase } from '../../support/database.js';
 

@@ -2,7 +2,13 @@ import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/client.js';
 import { messages, rooms } from '../../../src/db/schema.js';
-import { type Appended, appendMessage } from '../../../src/messages/queries.js';
+import { type Appended, appendMessage as append } from '../../../src/messages/queries.js';
+
+/** What a sender is told: the seq and whether it was new (the new row's id and time: see "goes at once"). */
+const appendMessage = async (...args: Parameters<typeof append>) => {
+  const { seq, created } = await append(...args);
+  return { seq, created };
+};
 import { insertRoom } from '../../../src/rooms/queries.js';
 import { addPeople, openTestDatabase } from '../../support/database.js';
 
@@ -55,11 +61,16 @@ describe('many messages sent into one room at once', () => {
     for (const body of ['earlier 1', 'earlier 2']) await appendMessage(db, { roomId, authorId: ada, body, clientId: null });
     const counting = countingWrites(db);
 
-    const sent = await Promise.all(
-      from(0, 300).map((i) => appendMessage(counting.db, { roomId, authorId: i % 2 ? ada : bob, body: `burst ${i}`, clientId: `burst-${i}` })),
+    const answers = await Promise.all(
+      from(0, 300).map((i) => append(counting.db, { roomId, authorId: i % 2 ? ada : bob, body: `burst ${i}`, clientId: `burst-${i}` })),
     );
+    const sent = answers.map(({ seq, created }) => ({ seq, created }));
 
     expect(sent).toEqual(from(0, 300).map((i) => ({ seq: 3 + i, created: true })));
+    // Each sender is told its own row's id, also in a shared statement.
+    const ids = await db.select({ seq: messages.seq, id: messages.id }).from(messages).where(eq(messages.roomId, roomId));
+    const idOf = new Map(ids.map((row) => [row.seq, row.id]));
+    expect(answers.map((answer) => answer.row?.id)).toEqual(sent.map(({ seq }) => idOf.get(seq)));
     const log = await storedLog(roomId);
     expect(log.seqs).toEqual(from(1, 302));
     expect(log.bodies.slice(2)).toEqual(from(0, 300).map((i) => `burst ${i}`));
@@ -72,8 +83,11 @@ describe('many messages sent into one room at once', () => {
   it('a message to a quiet room goes at once, in its own statement', async () => {
     const roomId = await newRoom();
     const counting = countingWrites(db);
-    expect(await appendMessage(counting.db, { roomId, authorId: ada, body: 'hello?', clientId: 'lone' })).toEqual({ seq: 1, created: true });
+    const answer = await append(counting.db, { roomId, authorId: ada, body: 'hello?', clientId: 'lone' });
     expect(counting.writes()).toBe(1);
+    // The sender is told the row as the database made it, without reading it back.
+    const [stored] = await db.select().from(messages).where(eq(messages.roomId, roomId));
+    expect(answer).toEqual({ seq: 1, created: true, row: { id: stored!.id, createdAt: stored!.createdAt } });
   });
 });
 

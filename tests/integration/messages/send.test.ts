@@ -105,7 +105,11 @@ describe('sending twice (a retry, a double click)', () => {
     const second = await sendJson('game', { body: 'only once', client_id: 'retry-abc' });
     expect(first.status).toBe(201);
     expect(second.status).toBe(200);
-    expect((await second.json()).seq).toBe((await first.json()).seq);
+    // The first answer is the new message as stored (not read back); the retry reads it: the same.
+    const [created, retried] = [await first.json(), await second.json()];
+    expect(retried).toEqual(created);
+    expect(created).toMatchObject({ body: 'only once', author: { username: 'ada_sends' }, edited_at: null, deleted_at: null });
+    expect((await roomMessages('game')).find((m) => m.seq === created.seq)).toEqual(created);
     await ada.post('/lobby/game/messages/', { body: 'only once', client_id: 'retry-abc' });
     expect((await roomMessages('game')).filter((m) => m.body === 'only once')).toHaveLength(1);
   });
