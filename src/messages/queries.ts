@@ -41,9 +41,10 @@ const toView = (row: { message: Message; author: MessageView['author'] }): Messa
  * (as this request read them) and the database gave its id, seq and time. Null for a retry, whose
  * stored message may have changed since: read that one.
  */
-export function appendedView(input: NewMessage, appended: Appended, author: MessageView['author']): MessageView | null {
+export function appendedView(input: NewMessage, appended: Appended, sender: MessageView['author']): MessageView | null {
   if (!appended.created || !appended.row) return null;
   const { seq, row } = appended;
+  const author = { id: sender.id, username: sender.username, firstName: sender.firstName, icon: sender.icon };
   return { ...row, roomId: input.roomId, seq, updatedSeq: seq, authorId: input.authorId, body: input.body, clientId: input.clientId, editedAt: null, deletedAt: null, author };
 }
 

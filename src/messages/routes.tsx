@@ -79,12 +79,12 @@ export function messageRoutes(deps: Deps) {
       const input = { roomId: room.id, authorId: user.id, body: parsed.data.body, clientId: parsed.data.client_id ?? null };
       const appended = await appendMessage(db, input);
       const { seq, created } = appended;
+      // A new message is sent and answered as stored without reading it back; a retry's is read (it may have changed since).
+      const stored = appendedView(input, appended, user);
       if (created) {
         metrics.accepted.inc({ action: 'send', via: 'http' });
-        broadcastChange(realtime, log, room.id, seq);
+        broadcastChange(realtime, log, room.id, seq, stored);
       }
-      // A new message is answered as stored without reading it back; a retry's is read (it may have changed since).
-      const stored = appendedView(input, appended, { id: user.id, username: user.username, firstName: user.firstName, icon: user.icon });
       if (wantsJson(c)) return c.json(publicMessage(stored ?? (await findMessage(db, room.id, seq))!, room.slug), created ? 201 : 200);
       // The page keeps its composer (live.js clears it): the answer only upserts the sender's message.
       if (isHtmx(c)) return c.html(await ownItemOob(c, seq, stored));

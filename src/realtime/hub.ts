@@ -2,6 +2,7 @@ import type { Db } from '../db/client.js';
 import { roomLastSeqs } from '../rooms/queries.js';
 import type { User } from '../db/schema.js';
 import type { Logger } from '../log.js';
+import type { MessageView } from '../messages/queries.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { type Bus, type BusEvent, roomChannel } from './bus.js';
 import { FrameMemo, type RoomListener } from './listener.js';
@@ -101,10 +102,15 @@ export class Hub {
     room.presence.depart(socket, () => this.forgetIfEmpty(room));
   }
 
-  /** A write on this instance: deliver locally without waiting for the bus round trip. */
-  nudge(roomId: number, seq: number): void {
+  /**
+   * A write on this instance: deliver locally without waiting for the bus round trip. A new
+   * message's row as stored (`message`) may go out without reading the log again.
+   */
+  nudge(roomId: number, seq: number, message?: MessageView): void {
     const room = this.rooms.get(roomId);
-    if (room) void room.feed.pump(seq);
+    if (!room) return;
+    if (message) room.feed.offer(message);
+    else void room.feed.pump(seq);
   }
 
   /**

@@ -7,7 +7,7 @@ import { problem } from '../http/problem.js';
 import { duration } from '../limits/wording.js';
 import { broadcastChange } from '../messages/broadcasts.js';
 import { roomHistory } from '../messages/latest.js';
-import { appendMessage, type MessageView } from '../messages/queries.js';
+import { appendedView, appendMessage, type MessageView } from '../messages/queries.js';
 import { bodySchema, PAGE_SIZE } from '../messages/validation.js';
 import { mayInRoom } from '../rooms/access.js';
 import { findRoomBySlug } from '../rooms/queries.js';
@@ -140,9 +140,10 @@ export function legacySocketRoutes(deps: Deps) {
           return error(ws, `Slow down: this message was not sent. You can send again in ${duration(verdict.retryAfter)}.`);
         }
         try {
-          const { seq } = await appendMessage(db, { roomId: room.id, authorId: user.id, body: parsed.data.message, clientId: null });
+          const input = { roomId: room.id, authorId: user.id, body: parsed.data.message, clientId: null };
+          const appended = await appendMessage(db, input);
           metrics.accepted.inc({ action: 'send', via: 'legacy' });
-          broadcastChange(realtime, log, room.id, seq);
+          broadcastChange(realtime, log, room.id, appended.seq, appendedView(input, appended, user));
         } catch (sendError) {
           metrics.rejected.inc({ action: 'send', via: 'legacy', reason: 'failed' });
           log.warn({ err: sendError, room: room.slug }, 'an old-protocol message could not be stored');

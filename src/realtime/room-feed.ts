@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { changesAfter } from '../messages/queries.js';
+import { changesAfter, type MessageView } from '../messages/queries.js';
 import { Change, FrameMemo, type RoomListener } from './listener.js';
 
 export const CLOSE_RELOAD = 4002;
@@ -88,6 +88,19 @@ export class RoomFeed {
     return this.running;
   }
 
+  /**
+   * A message this instance just stored, as stored. In a quiet moment (no run busy or due) with
+   * every socket here holding the log right up to it, it goes out at once without reading the log:
+   * nothing can come between (a room's changes commit in seq order). Otherwise it is a nudge.
+   */
+  offer(message: MessageView): void {
+    const seq = message.updatedSeq;
+    const quiet = !this.running && !this.retry && !this.stopped && performance.now() - this.lastRunAt >= BATCH_GAP_MS;
+    if (!quiet || !this.allHave(seq - 1)) return void this.pump(seq);
+    this.lastRunAt = performance.now();
+    this.send([...this.options.sockets], [new Change(message, this.options.roomSlug)], null);
+  }
+
   /** Whether every socket here has the log up to `seq`. */
   private allHave(seq: number): boolean {
     for (const socket of this.options.sockets) if (socket.lastSeq < seq) return false;
@@ -124,11 +137,25 @@ export class RoomFeed {
     const truncated = changes.length > replayLimit;
     // Each change is rendered (HTML, JSON) at most once, by the first listener that needs that form.
     const batch = (truncated ? changes.slice(0, replayLimit) : changes).map((message) => new Change(message, roomSlug));
+    this.send(sockets, batch, truncated ? from : null);
+    // A stream reader further behind gets the next batch in the next run.
+    if (truncated) {
+      this.dirty = true;
+      this.wanted = Infinity;
+    }
+  }
+
+  /**
+   * Sends each socket the changes of `batch` above its cursor, in one frame. `reloadFrom`: the batch
+   * is only the first part of what sockets at that cursor lack; pages there reload instead.
+   */
+  private send(sockets: RoomListener[], batch: Change[], reloadFrom: number | null) {
+    const current = this.options.sockets;
     const last = batch[batch.length - 1]!.updatedSeq;
     const memo = new FrameMemo();
     for (const listener of sockets) {
       if (!current.has(listener)) continue;
-      if (truncated && listener.lastSeq === from && listener.catchUp === 'reload') {
+      if (listener.lastSeq === reloadFrom && listener.catchUp === 'reload') {
         // Further behind than we replay: the page reloads and starts from the database afresh.
         this.options.dropped(listener);
         listener.reload();
@@ -140,11 +167,6 @@ export class RoomFeed {
       const after = listener.lastSeq;
       listener.lastSeq = last;
       listener.changes(mine, after, last, memo);
-    }
-    // A stream reader further behind gets the next batch in the next run.
-    if (truncated) {
-      this.dirty = true;
-      this.wanted = Infinity;
     }
     this.timeDelivery(batch, last);
   }

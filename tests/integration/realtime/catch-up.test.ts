@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findUserByUsername } from '../../../src/auth/users.js';
 import { prepared } from '../../../src/db/prepared.js';
 import type { Room, User } from '../../../src/db/schema.js';
-import { appendMessage } from '../../../src/messages/queries.js';
+import { appendedView, appendMessage } from '../../../src/messages/queries.js';
 import { pageListener } from '../../../src/realtime/page-listener.js';
 import { findRoomBySlug, insertRoom } from '../../../src/rooms/queries.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
@@ -118,6 +118,42 @@ describe('a nudge', () => {
     await expect.poll(() => reader.seqs()).toEqual([first, second]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(reads()).toBe(1);
+    vi.restoreAllMocks();
+  });
+
+  it('with a new message as stored sends it to pages that have everything before it, without reading the log; a page behind gets a read', async () => {
+    const room = (await insertRoom(t.db, { slug: 'handed', name: 'Handed', description: '', image: 'chat', createdBy: null }))!;
+    const first = await store(room, 'before anyone came');
+    const upToDate = page(first);
+    await t.realtime.hub.join(room.id, room.slug, upToDate.socket);
+    const sendNew = async (body: string) => {
+      const input = { roomId: room.id, authorId: ada.id, body, clientId: null };
+      const appended = await appendMessage(t.db, input);
+      t.realtime.hub.nudge(room.id, appended.seq, appendedView(input, appended, ada)!);
+      return appended.seq;
+    };
+    const reads = countingChangeReads();
+    // A quiet moment: no run of the feed within its batching gap (4 ms).
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = await sendNew('handed over');
+    expect(upToDate.seqs(), 'sent at once').toEqual([second]);
+    expect(reads()).toBe(0);
+    // A page still missing the first message: the next one cannot skip ahead of it; the log is read.
+    const behind = page(0);
+    await t.realtime.hub.join(room.id, room.slug, behind.socket);
+    expect(behind.seqs()).toEqual([first, second]);
+    const joinReads = reads();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const third = await sendNew('for both');
+    await expect.poll(() => behind.seqs()).toEqual([first, second, third]);
+    expect(upToDate.seqs()).toEqual([second, third]);
+    expect(reads() - joinReads, 'everyone had everything before it').toBe(0);
+    // A change whose nudge is still on its way: the next message must not overtake it.
+    const unannounced = await store(room, 'nudge still on its way');
+    const fifth = await sendNew('after it');
+    await expect.poll(() => upToDate.seqs()).toEqual([second, third, unannounced, fifth]);
+    expect(behind.seqs()).toEqual([first, second, third, unannounced, fifth]);
+    expect(reads() - joinReads, 'read, since the pages lacked one').toBe(1);
     vi.restoreAllMocks();
   });
 });
