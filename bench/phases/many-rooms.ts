@@ -13,7 +13,7 @@ import { against, type Ladder, processesAtMax, ratioFigure, steppedFigures, step
 const RATE_TARGET = 8000;
 
 const LADDERS: Record<'full' | 'smoke', Ladder> = {
-  full: { rates: [100, 250, 500, 1000, 2000, 4000, 8000], stepMs: 5000, sustainP99Ms: 50, stopP99Ms: 500 },
+  full: { rates: [100, 250, 500, 750, 1000, 1500, 2000, 4000, 8000], stepMs: 5000, sustainP99Ms: 50, stopP99Ms: 500 },
   smoke: { rates: [20, 50], stepMs: 1000, sustainP99Ms: 50, stopP99Ms: 500 },
 };
 
