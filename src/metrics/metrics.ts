@@ -81,6 +81,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly logReads = new Counter({
+    name: 'hubbub_room_log_reads_total',
+    help: "Reads of a room's log to deliver changes to its sockets here (a new message that arrives as stored, with every socket in step, needs none).",
+    registers: [this.registry],
+  });
+
   readonly catchUpReads = new Counter({
     name: 'hubbub_catchup_reads_total',
     help: 'Rooms read again by the safety net because a socket was behind the log (a nudge was lost), by trigger.',

@@ -5,7 +5,8 @@ import type { Metrics } from '../metrics/metrics.js';
  * next one or a catch-up, because the database, not the bus, is the log.
  */
 export type BusEvent =
-  | { type: 'change'; roomId: number; seq: number }
+  /** `message`: a new message as stored, so instances already in step send it without a read. */
+  | { type: 'change'; roomId: number; seq: number; message?: WireMessage }
   | { type: 'presence'; roomId: number }
   | {
       type: 'notice';
@@ -25,6 +26,18 @@ export type BusEvent =
   | { type: 'room-deleted'; roomId: number }
   /** Sign-out, revocation or a disabled account (`userIds`: every socket of theirs, bearer-token ones too). */
   | { type: 'sessions-ended'; sessionIds: string[]; userIds?: number[] };
+
+/** A new message as stored, as JSON carries it (times as ISO strings); see src/messages/wire.ts. */
+export interface WireMessage {
+  id: number;
+  roomId: number;
+  seq: number;
+  authorId: number;
+  body: string;
+  clientId: string | null;
+  createdAt: string;
+  author: { id: number; username: string; firstName: string; icon: string };
+}
 
 export type BusHandler = (event: BusEvent) => void;
 

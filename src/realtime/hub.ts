@@ -3,6 +3,7 @@ import { roomLastSeqs } from '../rooms/queries.js';
 import type { User } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import type { MessageView } from '../messages/queries.js';
+import { fromWire } from '../messages/wire.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { type Bus, type BusEvent, roomChannel } from './bus.js';
 import { FrameMemo, type RoomListener } from './listener.js';
@@ -202,7 +203,10 @@ export class Hub {
   private onEvent(roomId: number, event: BusEvent) {
     const room = this.rooms.get(roomId);
     if (!room) return;
-    if (event.type === 'change') void room.feed.pump(event.seq);
+    if (event.type === 'change') {
+      if (event.message) room.feed.offer(fromWire(event.message));
+      else void room.feed.pump(event.seq);
+    }
     else if (event.type === 'presence') void room.presence.refreshList();
     else if (event.type === 'notice') room.presence.showNotice(event);
     else if (event.type === 'room-deleted') this.closeRoom(roomId);

@@ -46,6 +46,8 @@ export class RoomFeed {
   private liveSeq: number | undefined;
   /** The highest seq a nudge named since this run began (Infinity: a nudge that named none). */
   private wanted = 0;
+  /** The newest change handed over by offer() and not yet sent (0: none). */
+  private offered = 0;
 
   constructor(private readonly options: RoomFeedOptions) {}
 
@@ -55,6 +57,12 @@ export class RoomFeed {
    * was delivered), there is nothing to read.
    */
   pump(upTo = Infinity): Promise<void> {
+    // A change handed over (offer) and about to go out needs no read: its offer sends it or reads.
+    if (upTo <= this.offered) return this.running ?? Promise.resolve();
+    return this.run(upTo);
+  }
+
+  private run(upTo: number): Promise<void> {
     if (this.running) {
       this.dirty = true;
       this.wanted = Math.max(this.wanted, upTo);
@@ -95,10 +103,19 @@ export class RoomFeed {
    */
   offer(message: MessageView): void {
     const seq = message.updatedSeq;
-    const quiet = !this.running && !this.retry && !this.stopped && performance.now() - this.lastRunAt >= BATCH_GAP_MS;
-    if (!quiet || !this.allHave(seq - 1)) return void this.pump(seq);
-    this.lastRunAt = performance.now();
-    this.send([...this.options.sockets], [new Change(message, this.options.roomSlug)], null);
+    // Every socket here has it, or it is on its way (this instance's own message, heard back from the bus).
+    if (seq <= this.offered || this.allHave(seq)) return;
+    this.offered = Math.max(this.offered, seq);
+    // After what the writer has queued (its answer, the nudge to other instances: Redis writes on
+    // the next turn), so a big room's fan-out here never holds those up.
+    setImmediate(() => {
+      if (this.offered === seq) this.offered = 0;
+      const quiet = !this.running && !this.retry && !this.stopped && performance.now() - this.lastRunAt >= BATCH_GAP_MS;
+      if (this.allHave(seq)) return;
+      if (!quiet || !this.allHave(seq - 1)) return void this.run(seq);
+      this.lastRunAt = performance.now();
+      this.send([...this.options.sockets], [new Change(message, this.options.roomSlug)], null);
+    });
   }
 
   /** Whether every socket here has the log up to `seq`. */
@@ -118,7 +135,7 @@ export class RoomFeed {
     const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** this.failures++);
     this.retry = setTimeout(() => {
       this.retry = undefined;
-      if (!this.stopped) void this.pump();
+      if (!this.stopped) void this.run(Infinity);
     }, delay);
     this.retry.unref();
   }
@@ -129,6 +146,7 @@ export class RoomFeed {
     const sockets = [...current];
     if (sockets.length === 0) return;
     const from = Math.min(...sockets.map((socket) => socket.lastSeq));
+    this.options.metrics.logReads.inc();
     const changes = await changesAfter(db, roomId, from, replayLimit + 1);
     if (changes.length === 0) {
       this.liveSeq ??= from;

@@ -136,7 +136,7 @@ describe('a nudge', () => {
     // A quiet moment: no run of the feed within its batching gap (4 ms).
     await new Promise((resolve) => setTimeout(resolve, 10));
     const second = await sendNew('handed over');
-    expect(upToDate.seqs(), 'sent at once').toEqual([second]);
+    await expect.poll(() => upToDate.seqs()).toEqual([second]);
     expect(reads()).toBe(0);
     // A page still missing the first message: the next one cannot skip ahead of it; the log is read.
     const behind = page(0);

@@ -5,6 +5,7 @@ import { Person } from '../../support/person.js';
 import { hasItem, isPresence, item, LiveClient, notice } from '../../support/socket.js';
 
 // Only meaningful with a shared PostgreSQL and Redis: vitest.config.ts runs this file only when both are set.
+const METRICS_TOKEN = 'two-instances-metrics-token';
 {
   let running: TestServers;
   let one: string;
@@ -14,7 +15,7 @@ import { hasItem, isPresence, item, LiveClient, notice } from '../../support/soc
   const open: LiveClient[] = [];
 
   beforeAll(async () => {
-    running = await startTestServers(2);
+    running = await startTestServers(2, { env: { METRICS_TOKEN } });
     [one, two] = running.servers.map((server) => server.url) as [string, string];
     ada = await Person.signUp(one, 'ada_one', 'Ada');
     bob = (await Person.signUp(one, 'bob_two', 'Bob')).at(two);
@@ -26,6 +27,11 @@ import { hasItem, isPresence, item, LiveClient, notice } from '../../support/soc
   });
 
   const enter = (who: Person, slug: string) => who.enter(slug, open);
+  /** How many times an instance has read a room's log to deliver (from its /metrics). */
+  const logReads = async (url: string) => {
+    const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    return Number(/^hubbub_room_log_reads_total (\d+)$/m.exec(text)?.[1]);
+  };
 
   describe('two instances sharing PostgreSQL and Redis', () => {
     it('carry messages, edits and deletes from one instance’s sockets to the other’s', async () => {
@@ -43,6 +49,28 @@ import { hasItem, isPresence, item, LiveClient, notice } from '../../support/soc
       expect((await bob.remove(slug, fromTwo)).status).toBe(200);
       await adaTab.waitFor('the delete from instance two', hasItem(fromTwo, 'This message was deleted.'));
       await bobTab.waitFor('its own delete, too', hasItem(fromTwo, 'This message was deleted.'));
+    });
+
+    it('send a new message to the other instance’s sockets as it was stored, without a read of the log there', async () => {
+      const slug = await ada.createRoom('Handed Across');
+      const [adaTab, bobTab] = [await enter(ada, slug), await enter(bob, slug)];
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const [oneBefore, twoBefore] = [await logReads(one), await logReads(two)];
+      const seqs = [];
+      for (const text of ['first across', 'second across', 'third across']) {
+        const seq = await ada.say(slug, text);
+        seqs.push(seq);
+        await bobTab.waitFor(text, hasItem(seq, text));
+        await adaTab.waitFor(text, hasItem(seq, text));
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(bobTab.itemSeqs().slice(-3)).toEqual(seqs);
+      expect(await logReads(two), 'instance two read nothing').toBe(twoBefore);
+      expect(await logReads(one), 'instance one read nothing').toBe(oneBefore);
+      // An edit carries no row: the other instance reads it from the log.
+      expect((await ada.edit(slug, seqs[0]!, 'first, edited')).status).toBe(200);
+      await bobTab.waitFor('the edit', hasItem(seqs[0]!, 'first, edited'));
+      expect(await logReads(two)).toBe(twoBefore + 1);
     });
 
     it('show each other in the presence list, with join and leave notices across instances', async () => {
