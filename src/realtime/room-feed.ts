@@ -97,9 +97,10 @@ export class RoomFeed {
   }
 
   /**
-   * A message this instance just stored, as stored. In a quiet moment (no run busy or due) with
-   * every socket here holding the log right up to it, it goes out at once without reading the log:
-   * nothing can come between (a room's changes commit in seq order). Otherwise it is a nudge.
+   * A new message as stored (by this instance, or carried by another instance's nudge). In a quiet
+   * moment (no run busy or due) with every socket here holding the log right up to it, it goes out
+   * without reading the log: nothing can come between (a room's changes commit in seq order).
+   * Otherwise it is a nudge.
    */
   offer(message: MessageView): void {
     const seq = message.updatedSeq;
