@@ -36,6 +36,9 @@ export function publicMessage(message: MessageView, roomSlug: string) {
 
 const toView = (row: { message: Message; author: MessageView['author'] }): MessageView => ({ ...row.message, author: row.author });
 
+/** A string as it comes back from the database: UTF-8 on the way in turns lone surrogates into U+FFFD. */
+const storedText = (text: string) => Buffer.from(text).toString();
+
 /**
  * The message an append just created, as stored, without reading it back: its author is the sender
  * (as this request read them) and the database gave its id, seq and time. Null for a retry, whose
@@ -45,7 +48,11 @@ export function appendedView(input: NewMessage, appended: Appended, sender: Mess
   if (!appended.created || !appended.row) return null;
   const { seq, row } = appended;
   const author = { id: sender.id, username: sender.username, firstName: sender.firstName, icon: sender.icon };
-  return { ...row, roomId: input.roomId, seq, updatedSeq: seq, authorId: input.authorId, body: input.body, clientId: input.clientId, editedAt: null, deletedAt: null, author };
+  // The text as the database holds it: on its way there it was encoded as UTF-8, where a lone
+  // surrogate (half of an emoji) becomes U+FFFD.
+  const body = storedText(input.body);
+  const clientId = input.clientId === null ? null : storedText(input.clientId);
+  return { ...row, roomId: input.roomId, seq, updatedSeq: seq, authorId: input.authorId, body, clientId, editedAt: null, deletedAt: null, author };
 }
 
 /** Rolls a transaction back on purpose; caught by the caller, never seen by the user. */
