@@ -43,6 +43,10 @@ export type BusHandler = (event: BusEvent) => void;
 
 export interface Bus {
   publish(channel: string, event: BusEvent): Promise<void>;
+  /**
+   * Resolves once events on `channel` reach `handler`. A transport that loses its connection while
+   * subscribing tries again until it is subscribed, the channel is unsubscribed or the bus closes.
+   */
   subscribe(channel: string, handler: BusHandler): Promise<void>;
   unsubscribe(channel: string): Promise<void>;
   /** Called after the transport reconnected: whatever was published meanwhile may be lost. */

@@ -9,7 +9,7 @@ import { type Bus, type BusEvent, roomChannel } from './bus.js';
 import { FrameMemo, type RoomListener } from './listener.js';
 import type { RoomHeadingProps } from '../../views/rooms/RoomHeading.js';
 import type { Presence } from './presence.js';
-import { RETRY_MAX_MS, RETRY_MIN_MS, RoomFeed } from './room-feed.js';
+import { RoomFeed } from './room-feed.js';
 import { RoomPresence } from './room-presence.js';
 
 
@@ -168,16 +168,9 @@ export class Hub {
     return new RoomPresence({ roomId, bus, presence, db, log, leaveGraceMs, sockets: () => this.rooms.get(roomId)?.sockets ?? new Set() });
   }
 
-  /** Subscribes to the room's channel, trying again while the room is still here. */
-  private async subscribe(room: LocalRoom): Promise<void> {
-    for (let attempt = 0; this.rooms.get(room.id) === room || attempt === 0; attempt++) {
-      let failed = false;
-      await this.onChannel(room.id, () => this.options.bus.subscribe(roomChannel(room.id), (event) => this.onEvent(room.id, event)), () => {
-        failed = true;
-      });
-      if (!failed) return;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt)));
-    }
+  /** Subscribes to the room's channel (the bus keeps trying through lost connections). */
+  private subscribe(room: LocalRoom): Promise<void> {
+    return this.onChannel(room.id, () => this.options.bus.subscribe(roomChannel(room.id), (event) => this.onEvent(room.id, event)));
   }
 
   private forgetIfEmpty(room: LocalRoom) {
@@ -188,10 +181,9 @@ export class Hub {
     void this.onChannel(room.id, () => (this.rooms.has(room.id) ? Promise.resolve() : this.options.bus.unsubscribe(roomChannel(room.id))));
   }
 
-  private onChannel(roomId: number, operation: () => Promise<void>, onFailure = () => {}): Promise<void> {
+  private onChannel(roomId: number, operation: () => Promise<void>): Promise<void> {
     const done = (this.channelOps.get(roomId) ?? Promise.resolve()).then(operation).catch((error) => {
       this.options.log.warn({ err: error, roomId }, 'room channel (un)subscribe failed');
-      onFailure();
     });
     this.channelOps.set(roomId, done);
     void done.then(() => {

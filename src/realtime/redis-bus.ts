@@ -15,6 +15,7 @@ export class RedisBus implements Bus {
 
   private readonly publisher;
   private readonly subscriber;
+  private closed = false;
 
   private constructor(
     url: string,
@@ -67,13 +68,27 @@ export class RedisBus implements Bus {
 
   async subscribe(channel: string, handler: BusHandler): Promise<void> {
     this.handlers.set(channel, handler);
-    await this.subscriber.subscribe(`${this.prefix}:${channel}`, (message) => {
+    const listener = (message: string) => {
       try {
         this.handlers.get(channel)?.(JSON.parse(message) as BusEvent);
       } catch (error) {
         this.log.warn({ err: error, channel }, 'ignored a malformed bus event');
       }
-    });
+    };
+    // node-redis forgets a SUBSCRIBE that was in flight when the connection dropped (it rejects it
+    // and resubscribes only the channels it had confirmed), so it is sent again; while the
+    // subscriber reconnects, the retry waits in its offline queue.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.subscriber.subscribe(`${this.prefix}:${channel}`, listener);
+        return;
+      } catch (error) {
+        if (this.closed) throw error;
+        if (this.handlers.get(channel) !== handler) return;
+        this.log.warn({ err: error, channel, attempt }, 'redis subscribe failed: trying again');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 50 * 2 ** attempt)));
+      }
+    }
   }
 
   async unsubscribe(channel: string): Promise<void> {
@@ -92,6 +107,7 @@ export class RedisBus implements Bus {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
   }
 }

@@ -8,8 +8,8 @@ export const CLOSE_RELOAD = 4002;
 
 // Backoff of reads after a failure: 100 ms doubling to 2 s, so a restarted database is caught up
 // with within a moment of its return.
-export const RETRY_MIN_MS = 100;
-export const RETRY_MAX_MS = 2000;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 2000;
 
 // Under load, runs of the feed start at least this far apart (a lone change goes out at once).
 const BATCH_GAP_MS = 4;

@@ -3,6 +3,7 @@ import { createLogger } from '../../../src/log.js';
 import { Metrics } from '../../../src/metrics/metrics.js';
 import { type BusEvent, meteredBus } from '../../../src/realtime/bus.js';
 import { RedisBus } from '../../../src/realtime/redis-bus.js';
+import { FaultProxy } from '../../support/fault-proxy.js';
 
 // The bus's own readiness, as /readyz asks it, and its counters at /metrics (Redis only:
 // vitest.config.ts runs this with REDIS_URL).
@@ -29,5 +30,31 @@ describe('the Redis bus', () => {
     expect(body).toContain('hubbub_bus_published_total{type="change"} 1');
     expect(body).toContain('hubbub_bus_received_total{type="change"} 1');
     expect(body).toContain('hubbub_bus_publish_failures_total{type="change"} 1');
+  });
+
+  it('subscribes again when its connection drops while a subscribe is on the way', async () => {
+    // The fault suite's pub/sub kills hit an instance as it started and subscribed to the lobby:
+    // node-redis rejected that SUBSCRIBE, forgot the channel and the start failed.
+    const redis = new URL(process.env.REDIS_URL!);
+    const proxy = await FaultProxy.start({ host: redis.hostname, port: Number(redis.port || 6379) });
+    const prefix = `resubscribe-${Date.now()}`;
+    const bus = await RedisBus.connect(`redis://${proxy.address}`, prefix, createLogger('silent'));
+    const direct = await RedisBus.connect(process.env.REDIS_URL!, prefix, createLogger('silent'));
+    try {
+      await bus.subscribe('sessions', () => {});
+      let heard: (event: BusEvent) => void = () => {};
+      const arrived = new Promise<BusEvent>((resolve) => (heard = resolve));
+      proxy.setMode('blackhole');
+      const subscribed = bus.subscribe('lobby', (event) => heard(event));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      proxy.cut();
+      proxy.setMode('pass');
+      await subscribed;
+      await direct.publish('lobby', { type: 'lobby' });
+      expect(await arrived).toEqual({ type: 'lobby' });
+    } finally {
+      await Promise.all([bus.close(), direct.close()]);
+      await proxy.close();
+    }
   });
 });
