@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { DestinationStream } from 'pino';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { createApp } from './app.js';
 import { resolveSecret } from './auth/secret.js';
 import type { Config } from './config.js';
@@ -91,6 +91,20 @@ export async function startServer(config: Config, { logTo, ...options }: { leave
 // its presence.
 const BEAT_FRAME = '<!-- beat -->';
 
+/**
+ * A ping, and for a page also a frame it can see: browsers never show pings to the page, and
+ * live.js watches for silence (a comment swaps nothing). Both go out in one write: with 19,000
+ * sockets the round is ~19,000 system calls instead of ~38,000. (`_socket` is ws's TCP socket.)
+ */
+function beat(socket: WebSocket, page: boolean): void {
+  if (!page) return socket.ping();
+  const tcp = (socket as unknown as { _socket?: Socket })._socket;
+  tcp?.cork();
+  socket.ping();
+  socket.send(BEAT_FRAME);
+  tcp?.uncork();
+}
+
 function startHeartbeat(wss: WebSocketServer, intervalMs: number): NodeJS.Timeout {
   const answered = new WeakSet<object>();
   // Only the pages' sockets (under /lobby/) speak HTML; other protocols get pings alone.
@@ -109,8 +123,7 @@ function startHeartbeat(wss: WebSocketServer, intervalMs: number): NodeJS.Timeou
     lastTick = now;
     for (const socket of wss.clients) {
       if (stalled) {
-        socket.ping();
-        if (pages.has(socket)) socket.send(BEAT_FRAME);
+        beat(socket, pages.has(socket));
         continue;
       }
       if (!answered.has(socket)) {
@@ -118,10 +131,7 @@ function startHeartbeat(wss: WebSocketServer, intervalMs: number): NodeJS.Timeou
         continue;
       }
       answered.delete(socket);
-      socket.ping();
-      // Browsers never show pings to the page, so the page also gets a frame it can see (live.js
-      // watches for silence); a comment swaps nothing.
-      if (pages.has(socket)) socket.send(BEAT_FRAME);
+      beat(socket, pages.has(socket));
     }
   }, intervalMs);
   timer.unref();
