@@ -74,15 +74,15 @@ function post(room: Room, body: string): number {
   return seq;
 }
 
-function readBody(req: IncomingMessage): Promise<string | null> {
+function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string | null> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size <= MAX_BODY_BYTES ? Buffer.concat(chunks).toString() : null));
+    req.on('end', () => resolve(size <= limit ? Buffer.concat(chunks).toString() : null));
     req.on('error', () => resolve(null));
   });
 }
@@ -108,10 +108,32 @@ const pathOf = (url = '/') => url.split('?', 1)[0]!;
 const POST_PATH = /^\/lobby\/([^/]+)\/messages\/$/;
 const PAGE_SOCKET_PATH = /^\/lobby\/([^/]+)\/ws\/?$/;
 const LEGACY_SOCKET_PATH = /^\/ws\/chat\/([^/]+)\/?$/;
+const PAGE_PATH = /^\/pages\/([a-z]+)$/;
+const MAX_PAGE_BYTES = 1024 * 1024;
+
+/**
+ * Pages as Hubbub rendered them (the driver PUTs them), served as they are: the best this machine
+ * can do for a page at all is to send bytes it already has, so phase E measures Hubbub against that.
+ */
+const pages = new Map<string, Buffer>();
+
+async function onPage(req: IncomingMessage, res: ServerResponse, name: string) {
+  if (req.method === 'PUT') {
+    const html = await readBody(req, MAX_PAGE_BYTES);
+    if (html === null) return answer(res, 413, { error: `pages are limited to ${MAX_PAGE_BYTES} bytes` });
+    pages.set(name, Buffer.from(html));
+    return void res.writeHead(204).end();
+  }
+  const page = pages.get(name);
+  if (req.method !== 'GET' || !page) return answer(res, 404, { error: 'not found' });
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length }).end(page);
+}
 
 async function onRequest(req: IncomingMessage, res: ServerResponse) {
   const path = pathOf(req.url);
   if (req.method === 'GET' && path === '/healthz') return answer(res, 200, { ok: true });
+  const page = PAGE_PATH.exec(path)?.[1];
+  if (page) return onPage(req, res, page);
   const room = req.method === 'POST' ? POST_PATH.exec(path)?.[1] : undefined;
   if (!room) return answer(res, 404, { error: 'not found' });
   const text = await readBody(req);

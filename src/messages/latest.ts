@@ -2,7 +2,7 @@ import type { Db } from '../db/client.js';
 import type { Room } from '../db/schema.js';
 import { historyPage } from './queries.js';
 
-type HistoryPage = Awaited<ReturnType<typeof historyPage>>;
+export type HistoryPage = Awaited<ReturnType<typeof historyPage>>;
 
 interface Entry {
   lastSeq: number;

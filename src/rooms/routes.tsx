@@ -5,6 +5,7 @@ import { publicUser } from '../auth/users.js';
 import type { AppEnv, Deps } from '../context.js';
 import { fieldErrors } from '../auth/validation.js';
 import { formFields } from '../http/forms.js';
+import { htmlPage } from '../http/html.js';
 import { wantsJson } from '../http/negotiate.js';
 import { problem } from '../http/problem.js';
 import { duration, retryAfter } from '../limits/wording.js';
@@ -31,7 +32,7 @@ export function roomRoutes(deps: Deps) {
     if (wantsJson(c)) {
       return c.json({ user: publicUser(user), rooms: rooms.map((room) => publicRoom(room, counts.get(room.id) ?? 0)) });
     }
-    return c.html(<LobbyPage user={user} rooms={rooms} counts={counts} newRoom={newRoom} errors={errors} pingIntervalMs={deps.config.pingIntervalMs} />, status);
+    return htmlPage(c, <LobbyPage user={user} rooms={rooms} counts={counts} newRoom={newRoom} errors={errors} pingIntervalMs={deps.config.pingIntervalMs} />, status);
   }
 
   return new Hono<AppEnv>()

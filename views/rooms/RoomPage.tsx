@@ -1,4 +1,4 @@
-import type { FC } from 'hono/jsx';
+import type { Child, FC } from 'hono/jsx';
 import { RoomHeading } from './RoomHeading.js';
 import type { Room, User } from '../../src/db/schema.js';
 import type { MessageView } from '../../src/messages/queries.js';
@@ -20,9 +20,24 @@ export interface RoomPageProps {
   people: PresentUser[];
   composer: Omit<ComposerProps, 'roomSlug' | 'roomName'>;
   pingIntervalMs: number;
+  /**
+   * What goes inside the message list instead of rendering it here: src/rooms/page.tsx keeps the
+   * list, as bytes, per state of the room, and marks where it goes.
+   */
+  listSlot?: Child;
 }
 
-export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, hasOlder, people, composer, pingIntervalMs }) => (
+/** The message list's items: where the history starts, then the messages, each in the viewer's form. */
+export const RoomMessages: FC<{ user: User; roomSlug: string; messages: MessageView[]; hasOlder: boolean }> = ({ user, roomSlug, messages, hasOlder }) => (
+  <>
+    <HistoryStart roomSlug={roomSlug} oldestSeq={messages[0]?.seq ?? null} hasOlder={hasOlder} />
+    {messages.map((message) => (
+      <SharedMessageItem message={message} roomSlug={roomSlug} controls={controlsFor(user, message)} />
+    ))}
+  </>
+);
+
+export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, hasOlder, people, composer, pingIntervalMs, listSlot }) => (
   <Layout title={room.name} user={user} live>
     <div class="room">
       <header class="room-header" hx-ignore>
@@ -38,10 +53,7 @@ export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, has
               {/* Sends that failed and are being retried (live.js); first, as the scroller runs bottom-up. */}
               <ol id="outbox" class="outbox" aria-label="Not sent yet" />
               <ol id={ids.messages} class="messages">
-                <HistoryStart roomSlug={room.slug} oldestSeq={messages[0]?.seq ?? null} hasOlder={hasOlder} />
-                {messages.map((message) => (
-                  <SharedMessageItem message={message} roomSlug={room.slug} controls={controlsFor(user, message)} />
-                ))}
+                {listSlot ?? <RoomMessages user={user} roomSlug={room.slug} messages={messages} hasOlder={hasOlder} />}
               </ol>
             </div>
             <a class="jump-to-latest" href="#composer" hidden>New messages ↓</a>
