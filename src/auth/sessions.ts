@@ -46,6 +46,60 @@ export async function createSession(db: Db, userId: number, policy: SessionPolic
 
 export type SessionValidation = { session: Session; user: User; extended: boolean } | null;
 
+// A session read within the last moment is taken as read: a page, a send and a socket's handshake
+// each need the session, and under load most of them now skip the database. Ending a session
+// forgets it at once on this instance and, through the bus, on the others (src/realtime/realtime.ts);
+// only while Redis is away may another instance still honour an ended session, for this long.
+const RECENT_MS = 2000;
+const MAX_RECENT = 20_000;
+
+interface Recent {
+  session: Session;
+  user: User;
+  readAt: number;
+}
+
+interface RecentSessions {
+  byId: Map<string, Recent>;
+  /** Counts forgets: a read that overlapped one is not kept (it may predate the ending). */
+  forgets: number;
+}
+
+const recentByDb = new WeakMap<Db, RecentSessions>();
+
+function recentSessions(db: Db): RecentSessions {
+  let recent = recentByDb.get(db);
+  if (!recent) recentByDb.set(db, (recent = { byId: new Map(), forgets: 0 }));
+  return recent;
+}
+
+/** Forgets sessions ended (by id) and every session of people disabled (by user id). */
+export function forgetSessions(db: Db, sessionIds: string[], userIds: number[] = []): void {
+  const recent = recentByDb.get(db);
+  if (!recent) return;
+  recent.forgets++;
+  for (const id of sessionIds) recent.byId.delete(id);
+  if (userIds.length === 0) return;
+  for (const [id, entry] of recent.byId) if (userIds.includes(entry.user.id)) recent.byId.delete(id);
+}
+
+async function readSession(db: Db, id: string, now: number): Promise<{ session: Session; user: User } | undefined> {
+  const recent = recentSessions(db);
+  const hit = recent.byId.get(id);
+  if (hit && now - hit.readAt < RECENT_MS) return hit;
+  const forgets = recent.forgets;
+  const [row] = await sessionWithUser(db).execute({ id });
+  recent.byId.delete(id);
+  if (!row || recent.forgets !== forgets) return row;
+  // Oldest first (a Map keeps insertion order): stale entries leave from the front.
+  recent.byId.set(id, { ...row, readAt: now });
+  for (const [oldId, entry] of recent.byId) {
+    if (now - entry.readAt < RECENT_MS && recent.byId.size <= MAX_RECENT) break;
+    recent.byId.delete(oldId);
+  }
+  return row;
+}
+
 /** Looks the token up by its hash; ends it when idle or too old; otherwise pushes the idle expiry on. */
 const sessionWithUser = (db: Db) =>
   prepared(db, 'session_with_user', () =>
@@ -59,13 +113,14 @@ const sessionWithUser = (db: Db) =>
 
 export async function validateSessionToken(db: Db, token: string, policy: SessionPolicy): Promise<SessionValidation> {
   const id = tokenId(token);
-  const [row] = await sessionWithUser(db).execute({ id });
+  const now = Date.now();
+  const row = await readSession(db, id, now);
   if (!row) return null;
   const { session, user } = row;
-  const now = Date.now();
   const absoluteEnd = session.createdAt.getTime() + policy.maxAge * 1000;
   // A disabled account's sessions were deleted with it; one started in the same instant ends here.
   if (now >= session.expiresAt.getTime() || now >= absoluteEnd || user.disabledAt) {
+    forgetSessions(db, [id]);
     await db.delete(sessions).where(eq(sessions.id, id));
     return null;
   }
@@ -89,16 +144,19 @@ export async function sessionEnd(db: Db, sessionId: string, policy: SessionPolic
 
 export async function invalidateSession(db: Db, sessionId: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.id, sessionId));
+  forgetSessions(db, [sessionId]);
 }
 
 /** Ends every session of the person; answers the ids, so their sockets can be closed too. */
 export async function invalidateUserSessions(db: Db, userId: number): Promise<string[]> {
   const ended = await db.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id });
+  forgetSessions(db, [], [userId]);
   return ended.map((row) => row.id);
 }
 
 /** Ends every session of the person but the one in use (after a password change); answers their ids. */
 export async function invalidateOtherSessions(db: Db, userId: number, keepId: string): Promise<string[]> {
   const ended = await db.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, keepId))).returning({ id: sessions.id });
+  forgetSessions(db, ended.map((row) => row.id));
   return ended.map((row) => row.id);
 }

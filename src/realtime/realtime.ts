@@ -1,3 +1,4 @@
+import { forgetSessions } from '../auth/sessions.js';
 import { findUserById } from '../auth/users.js';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
@@ -31,6 +32,7 @@ export class Realtime {
     readonly hub: Hub,
     readonly lobby: LobbyLive,
     private readonly log: Logger,
+    private readonly db: Db,
   ) {}
 
   /** People whose instance died without a goodbye expire from presence; announce them as gone. */
@@ -56,7 +58,7 @@ export class Realtime {
     const hub = new Hub({ db, bus, presence, log, leaveGraceMs, replayLimit, metrics });
     const lobby = new LobbyLive({ db, bus, presence, log });
     await lobby.start();
-    const realtime = new Realtime(bus, presence, hub, lobby, log);
+    const realtime = new Realtime(bus, presence, hub, lobby, log, db);
     await bus.subscribe(SESSIONS_CHANNEL, (event) => {
       if (event.type === 'sessions-ended') realtime.closeSessionSockets(event.sessionIds, event.userIds);
     });
@@ -77,7 +79,9 @@ export class Realtime {
     });
   }
 
+  /** Also forgets the sessions (src/auth/sessions.ts keeps those read in the last moment). */
   private closeSessionSockets(sessionIds: string[], userIds: number[] = []): void {
+    forgetSessions(this.db, sessionIds, userIds);
     this.hub.endSessions(sessionIds, userIds);
     this.lobby.endSessions(sessionIds, CLOSE_SIGNED_OUT, userIds);
   }

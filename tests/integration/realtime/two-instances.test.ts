@@ -95,6 +95,10 @@ const METRICS_TOKEN = 'two-instances-metrics-token';
       expect(response.status).toBe(303);
       expect(await onOne.waitForClose()).toBe(4001);
       expect(await onTwo.waitForClose()).toBe(4001);
+      // Instance two had just read the session (the socket's handshake): it must not honour it now.
+      const lobbyOnTwo = await fetch(`${two}/lobby/`, { headers: { cookie: cy.cookie }, redirect: 'manual' });
+      expect(lobbyOnTwo.status).toBe(303);
+      expect(lobbyOnTwo.headers.get('location')).toBe('/');
     });
 
     it('close a disabled person’s sockets on every instance, those opened with an access token too', async () => {
@@ -109,6 +113,8 @@ const METRICS_TOKEN = 'two-instances-metrics-token';
       expect((await ada.request('POST', '/admin/people/dee_disabled/disabled/')).status).toBe(200);
       expect(await onTwo.waitForClose()).toBe(4001);
       expect(await bearerOnTwo.waitForClose()).toBe(4001);
+      const lobbyOnTwo = await fetch(`${two}/lobby/`, { headers: { cookie: dee.cookie }, redirect: 'manual' });
+      expect(lobbyOnTwo.status).toBe(303);
     });
 
     it('close a deleted room’s sockets on every instance with 4005', async () => {
