@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { findUsersByIds } from '../auth/users.js';
+import { findPeopleByIds } from '../auth/users.js';
 import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
 import type { Logger } from '../log.js';
@@ -164,7 +164,7 @@ export class RoomPresence {
 
   private async people() {
     const ids = await this.options.presence.members(this.options.roomId);
-    const users = await findUsersByIds(this.options.db, ids);
+    const users = await findPeopleByIds(this.options.db, ids);
     return users.sort((a, b) => a.firstName.localeCompare(b.firstName));
   }
 }

@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { raw } from 'hono/html';
 import { RoomMessages, RoomPage } from '../../views/rooms/RoomPage.js';
 import type { User } from '../db/schema.js';
-import { findUsersByIds, publicUser } from '../auth/users.js';
+import { findPeopleByIds, publicUser } from '../auth/users.js';
 import type { AppEnv, Deps } from '../context.js';
 import { htmlBytes } from '../http/html.js';
 import { wantsJson } from '../http/negotiate.js';
@@ -61,7 +61,7 @@ export async function showRoom(
     }),
   ]);
   const { messages, hasOlder } = history;
-  const people = await findUsersByIds(db, memberIds);
+  const people = await findPeopleByIds(db, memberIds);
   c.header('Vary', 'Accept');
   if (wantsJson(c)) {
     return c.json({

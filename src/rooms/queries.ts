@@ -4,8 +4,11 @@ import { prepared } from '../db/prepared.js';
 import { messages, type Room, rooms } from '../db/schema.js';
 import { roomImageUrl } from './images.js';
 
+const allRooms = (db: Db) => prepared(db, 'all_rooms', () => db.select().from(rooms).orderBy(asc(rooms.id)).prepare('all_rooms'));
+
+/** Every room, oldest first (the lobby). */
 export function listRooms(db: Db): Promise<Room[]> {
-  return db.select().from(rooms).orderBy(asc(rooms.id));
+  return allRooms(db).execute();
 }
 
 const roomBySlug = (db: Db) =>
