@@ -63,14 +63,30 @@ interface RecentSessions {
   byId: Map<string, Recent>;
   /** Counts forgets: a read that overlapped one is not kept (it may predate the ending). */
   forgets: number;
+  /** Clears out what went stale while nothing was read (an idle instance keeps nothing). */
+  sweep: NodeJS.Timeout | undefined;
 }
 
 const recentByDb = new WeakMap<Db, RecentSessions>();
 
 function recentSessions(db: Db): RecentSessions {
   let recent = recentByDb.get(db);
-  if (!recent) recentByDb.set(db, (recent = { byId: new Map(), forgets: 0 }));
+  if (!recent) recentByDb.set(db, (recent = { byId: new Map(), forgets: 0, sweep: undefined }));
   return recent;
+}
+
+/** Drops entries older than RECENT_MS (and the oldest past MAX_RECENT); oldest are first in the Map. */
+function dropStale(recent: RecentSessions, now: number): void {
+  for (const [id, entry] of recent.byId) {
+    if (now - entry.readAt < RECENT_MS && recent.byId.size <= MAX_RECENT) break;
+    recent.byId.delete(id);
+  }
+  if (recent.byId.size === 0 || recent.sweep) return;
+  recent.sweep = setTimeout(() => {
+    recent.sweep = undefined;
+    dropStale(recent, Date.now());
+  }, RECENT_MS);
+  recent.sweep.unref();
 }
 
 /** Forgets sessions ended (by id) and every session of people disabled (by user id). */
@@ -91,12 +107,8 @@ async function readSession(db: Db, id: string, now: number): Promise<{ session: 
   const [row] = await sessionWithUser(db).execute({ id });
   recent.byId.delete(id);
   if (!row || recent.forgets !== forgets) return row;
-  // Oldest first (a Map keeps insertion order): stale entries leave from the front.
   recent.byId.set(id, { ...row, readAt: now });
-  for (const [oldId, entry] of recent.byId) {
-    if (now - entry.readAt < RECENT_MS && recent.byId.size <= MAX_RECENT) break;
-    recent.byId.delete(oldId);
-  }
+  dropStale(recent, now);
   return row;
 }
 

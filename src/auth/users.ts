@@ -64,44 +64,16 @@ export async function findUserById(db: Db, id: number): Promise<User | null> {
   return user ?? null;
 }
 
-/** What lists of people show of each: fields no one can change once the account exists. */
+/** What lists of people show of each. */
 export type PublicPerson = Pick<User, 'id' | 'username' | 'firstName' | 'lastName' | 'icon' | 'isGuest'>;
-
-// People listed recently, per database, least recently listed first. What they show never changes,
-// so nothing here goes stale: a room page, or a list of who is here, then reads only newcomers.
-const PEOPLE_KEPT = 50_000;
-const peopleByDb = new WeakMap<Db, Map<number, PublicPerson>>();
 
 /** The people with these ids, in no particular order; ids of no one are left out. */
 export async function findPeopleByIds(db: Db, ids: number[]): Promise<PublicPerson[]> {
-  let kept = peopleByDb.get(db);
-  if (!kept) peopleByDb.set(db, (kept = new Map()));
-  const found: PublicPerson[] = [];
-  const missing: number[] = [];
-  for (const id of ids) {
-    const person = kept.get(id);
-    if (!person) {
-      missing.push(id);
-      continue;
-    }
-    kept.delete(id);
-    kept.set(id, person);
-    found.push(person);
-  }
-  if (missing.length === 0) return found;
-  const read = await db
+  if (ids.length === 0) return [];
+  return db
     .select({ id: users.id, username: users.username, firstName: users.firstName, lastName: users.lastName, icon: users.icon, isGuest: users.isGuest })
     .from(users)
-    .where(inArray(users.id, missing));
-  for (const person of read) {
-    kept.set(person.id, person);
-    found.push(person);
-  }
-  for (const id of kept.keys()) {
-    if (kept.size <= PEOPLE_KEPT) break;
-    kept.delete(id);
-  }
-  return found;
+    .where(inArray(users.id, ids));
 }
 
 /** What any page or API client may see of a user. */
