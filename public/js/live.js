@@ -49,6 +49,21 @@
     if (code === 4005) setTimeout(() => window.location.assign('/lobby/'), 3000);
   });
 
+  // A renamed room's heading arrives in a frame; the tab's title, the composer's label and hint and
+  // the message log's name are outside it and follow here.
+  document.addEventListener('htmx:ws:after:message:incoming', () => {
+    const heading = document.getElementById('room-title');
+    const name = heading && heading.textContent;
+    if (!name || document.title === name + ' · Hubbub') return;
+    document.title = name + ' · Hubbub';
+    const composer = document.getElementById('composer-body');
+    if (composer) composer.placeholder = 'Message ' + name;
+    const label = document.querySelector('label[for="composer-body"]');
+    if (label) label.textContent = 'Message ' + name;
+    const log = document.querySelector('.scroller[role="log"]');
+    if (log) log.setAttribute('aria-label', 'Messages in ' + name);
+  });
+
   // Watchdog: the server sends something at least every 30 s. A socket silent for much longer
   // (data-silence-ms) is half-open: a sleeping laptop, a dead NAT entry. Closing it makes htmx
   // reconnect and catch up.

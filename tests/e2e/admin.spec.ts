@@ -54,6 +54,10 @@ test.describe('the administrator', () => {
     // Ada never reloaded: her page took the new heading from its socket.
     await expect(ada.page.getByRole('heading', { level: 1 })).toHaveText('Renamed Live');
     await expect(ada.page.locator('.room-description')).toHaveText('Now with a description');
+    // What the heading frame does not carry follows it: the tab, the composer and the log's name.
+    await expect(ada.page).toHaveTitle('Renamed Live · Hubbub');
+    await expect(ada.page.getByRole('textbox', { name: 'Message Renamed Live' })).toHaveAttribute('placeholder', 'Message Renamed Live');
+    await expect(ada.page.getByRole('log', { name: 'Messages in Renamed Live' })).toBeVisible();
     await expect(ada.page.locator('#live-status')).toBeEmpty();
     for (const person of [ada, root]) expect(person.problems).toEqual([]);
   });
