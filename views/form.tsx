@@ -45,3 +45,11 @@ export const FormAlert: FC<{ message?: string | undefined }> = ({ message }) =>
       {message}
     </p>
   ) : null;
+
+/** What a form just did, said politely (a status, not an alert); nothing when there is nothing to say. */
+export const FormDone: FC<{ message?: string | undefined }> = ({ message }) =>
+  message ? (
+    <p class="form-done" role="status">
+      {message}
+    </p>
+  ) : null;

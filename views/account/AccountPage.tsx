@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { User } from '../../src/db/schema.js';
-import { Field, type FormErrors, FormAlert } from '../form.js';
+import { Field, type FormErrors, FormAlert, FormDone } from '../form.js';
 import { Layout } from '../layout.js';
 
 export interface AccountProps {
@@ -18,11 +18,7 @@ export const AccountPage: FC<AccountProps> = ({ user, errors = {}, done }) => (
       <p class="lede">
         Signed in as <strong>@{user.username}</strong>.
       </p>
-      {done ? (
-        <p class="form-done" role="status">
-          {done}
-        </p>
-      ) : null}
+      <FormDone message={done} />
       {user.isGuest ? (
         <p>Guests have no password. Create an account to keep a name of your own.</p>
       ) : (

@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
 import { iconUrl } from '../../src/auth/icons.js';
 import type { User } from '../../src/db/schema.js';
-import { FormAlert } from '../form.js';
+import { FormAlert, FormDone } from '../form.js';
 import { Layout } from '../layout.js';
 
 /** A person as the administrator's list shows them; `admin` is the role they hold now. */
@@ -27,11 +27,7 @@ export const AdminPage: FC<AdminProps> = ({ user, people, search, more, done, er
         A disabled person is signed out everywhere at once and cannot sign in until enabled again. Administrators cannot be disabled.
         Rooms are renamed or deleted from their own page (“Room settings”).
       </p>
-      {done ? (
-        <p class="form-done" role="status">
-          {done}
-        </p>
-      ) : null}
+      <FormDone message={done} />
       <FormAlert message={error} />
       <form method="get" action="/admin/" class="admin-search" role="search">
         <label for="q">Find people</label>
