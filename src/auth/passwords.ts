@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
-import { dictionary } from '@zxcvbn-ts/language-common';
 
 // OWASP's argon2id parameters. `Algorithm` is a const enum in the typings; 2 is Argon2id.
 const ARGON2ID = 2 as Algorithm;
@@ -9,22 +9,29 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);
 }
 
-// Verified when the username is unknown, so both failures cost one argon2 run and look alike.
-const decoyHash = hashPassword('decoy password never issued to anyone');
+// Verified when the username is unknown, so both failures cost one argon2 run and look alike. Made
+// at the first sign-in rather than at start, which it would slow down.
+let decoyHash: Promise<string> | undefined;
 
 /** Checks a password against a stored hash; with no hash it still does the same work, then fails. */
 export async function verifyPassword(storedHash: string | null | undefined, password: string): Promise<boolean> {
   if (!storedHash) {
+    decoyHash ??= hashPassword('decoy password never issued to anyone');
     await verify(await decoyHash, password).catch(() => false);
     return false;
   }
   return verify(storedHash, password).catch(() => false);
 }
 
-// ~49,000 passwords seen most often in breaches, ranked; matched without regard to case.
-const common = new Set((dictionary['passwords-common'] as string[]).map((word) => word.toLowerCase()));
+// ~49,000 passwords seen most often in breaches, ranked; matched without regard to case. Loaded at
+// the first password chosen (~20 ms and a few MB), not at start: most instances rarely see one.
+let common: Set<string> | undefined;
 
 export function isCommonPassword(password: string): boolean {
+  if (!common) {
+    const { dictionary } = createRequire(import.meta.url)('@zxcvbn-ts/language-common') as { dictionary: Record<string, string[]> };
+    common = new Set(dictionary['passwords-common']!.map((word) => word.toLowerCase()));
+  }
   return common.has(password.toLowerCase());
 }
 
