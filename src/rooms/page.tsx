@@ -60,14 +60,13 @@ export async function showRoom(
       return [] as number[];
     }),
   ]);
-  const { messages, hasOlder } = history;
   const people = await findPeopleByIds(db, memberIds);
   c.header('Vary', 'Accept');
   if (wantsJson(c)) {
     return c.json({
       room: publicRoom(room),
-      messages: messages.map((message) => publicMessage(message, room.slug)),
-      has_older: hasOlder,
+      messages: history.messages.map((message) => publicMessage(message, room.slug)),
+      has_older: history.hasOlder,
       people: people.map(publicUser),
     });
   }
@@ -76,12 +75,10 @@ export async function showRoom(
       user={user}
       room={room}
       lastSeq={room.lastSeq}
-      messages={messages}
-      hasOlder={hasOlder}
       people={people}
       pingIntervalMs={config.pingIntervalMs}
       composer={{ clientId: composer.clientId ?? randomUUID(), body: composer.body, error: composer.error }}
-      listSlot={raw(LIST_SLOT)}
+      list={raw(LIST_SLOT)}
     />,
   );
   const at = page.indexOf(LIST_SLOT);

@@ -15,16 +15,14 @@ export interface RoomPageProps {
   room: Room;
   /** The room's last seq read before the messages: the socket resumes after it. */
   lastSeq: number;
-  messages: MessageView[];
-  hasOlder: boolean;
   people: PresentUser[];
   composer: Omit<ComposerProps, 'roomSlug' | 'roomName'>;
   pingIntervalMs: number;
   /**
-   * What goes inside the message list instead of rendering it here: src/rooms/page.tsx keeps the
-   * list, as bytes, per state of the room, and marks where it goes.
+   * What goes inside the message list: src/rooms/page.tsx renders RoomMessages once per state of
+   * the room and form, keeps it as bytes, and puts a marker here where they go.
    */
-  listSlot?: Child;
+  list: Child;
 }
 
 /** The message list's items: where the history starts, then the messages, each in the viewer's form. */
@@ -37,7 +35,7 @@ export const RoomMessages: FC<{ user: User; roomSlug: string; messages: MessageV
   </>
 );
 
-export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, hasOlder, people, composer, pingIntervalMs, listSlot }) => (
+export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, people, composer, pingIntervalMs, list }) => (
   <Layout title={room.name} user={user} live>
     <div class="room">
       <header class="room-header" hx-ignore>
@@ -53,7 +51,7 @@ export const RoomPage: FC<RoomPageProps> = ({ user, room, lastSeq, messages, has
               {/* Sends that failed and are being retried (live.js); first, as the scroller runs bottom-up. */}
               <ol id="outbox" class="outbox" aria-label="Not sent yet" />
               <ol id={ids.messages} class="messages">
-                {listSlot ?? <RoomMessages user={user} roomSlug={room.slug} messages={messages} hasOlder={hasOlder} />}
+                {list}
               </ol>
             </div>
             <a class="jump-to-latest" href="#composer" hidden>New messages ↓</a>
