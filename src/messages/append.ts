@@ -78,6 +78,9 @@ async function writeBatch(db: Db, batch: Waiting[]) {
   for (const waiting of batch) await appendOne(db, waiting.input).then(waiting.resolve, waiting.reject);
 }
 
+/** The room was deleted: nothing was stored. */
+export class RoomGone extends Error {}
+
 /** The database refused the batch: nothing of it was stored. */
 class BatchRefused extends Error {}
 
@@ -94,7 +97,7 @@ async function appendTogether(db: Db, batch: NewMessage[]): Promise<Appended[]> 
     const inserted = rows.length > 0 ? await insertReserving(db, roomId, rows) : [];
     return plans.map(({ seq, fresh, created }) => (fresh ? { seq: inserted[seq]!.seq, created, row: inserted[seq]!.row } : { seq, created }));
   } catch (error) {
-    if (isDatabaseUnavailable(error)) throw error;
+    if (isDatabaseUnavailable(error) || error instanceof RoomGone) throw error;
     throw new BatchRefused('the batch was refused', { cause: error });
   }
 }
@@ -138,7 +141,7 @@ async function insertReserving(db: Db, roomId: number, rows: NewMessage[]): Prom
     from reserved, (values ${values}) as v(author_id, body, client_id, i)
     returning id, seq, created_at`);
   const stored = (result as unknown as { rows: Array<{ id: number | string; seq: number | string; created_at: Date | string }> }).rows;
-  if (stored.length === 0) throw new Error(`there is no room ${roomId}`);
+  if (stored.length === 0) throw new RoomGone(`there is no room ${roomId}`);
   // Row i took the i-th seq after the first.
   return stored
     .map((row) => ({ seq: Number(row.seq), row: { id: Number(row.id), createdAt: new Date(row.created_at) } }))

@@ -7,7 +7,7 @@ import { reserveSeqs } from './append.js';
 
 // Appending lives in append.ts (concurrent appends to one room share a transaction); re-exported
 // so callers keep one place to import message queries from.
-export { type Appended, appendMessage, type NewMessage } from './append.js';
+export { type Appended, appendMessage, type NewMessage, RoomGone } from './append.js';
 import type { Appended, NewMessage } from './append.js';
 
 /** A message with what every view of it shows about its author. */

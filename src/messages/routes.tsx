@@ -12,10 +12,11 @@ import { wantsJson } from '../http/negotiate.js';
 import { problem } from '../http/problem.js';
 import { duration, retryAfter } from '../limits/wording.js';
 import { showRoom } from '../rooms/page.js';
+import { findRoomBySlug, forgetRoom } from '../rooms/queries.js';
 import { broadcastChange } from './broadcasts.js';
 import { transcript, wantsText } from './transcript.js';
 import { roomHistory } from './latest.js';
-import { appendedView, appendMessage, changeMessage, findMessage, type MessageView, publicMessage } from './queries.js';
+import { type Appended, appendedView, appendMessage, changeMessage, findMessage, type MessageView, type NewMessage, publicMessage, RoomGone } from './queries.js';
 import { editSchema, historySchema, PAGE_SIZE, sendSchema } from './validation.js';
 
 /** /lobby/<room>/messages/: history pages, sending, and editing or deleting one's own messages (an administrator deletes anyone's). */
@@ -36,6 +37,25 @@ export function messageRoutes(deps: Deps) {
     if (verdict.ok) return null;
     retryAfter(c, verdict.retryAfter);
     return `Slow down: you are sending faster than this room allows. You can send again in ${duration(verdict.retryAfter)}.`;
+  }
+
+  /**
+   * Appends to the room on the context, which may have been read for an earlier write
+   * (`findRoomForWrite`). A room deleted since is read again: a room made anew under its address takes
+   * the message (and replaces the context's room); none answers null.
+   */
+  async function appendHere(c: Context<AppEnv>, input: NewMessage): Promise<{ input: NewMessage; appended: Appended } | null> {
+    try {
+      return { input, appended: await appendMessage(db, input) };
+    } catch (error) {
+      if (!(error instanceof RoomGone)) throw error;
+      forgetRoom(db, input.roomId);
+      const room = await findRoomBySlug(db, c.get('room').slug);
+      if (!room) return null;
+      c.set('room', room);
+      const again = { ...input, roomId: room.id };
+      return { input: again, appended: await appendMessage(db, again) };
+    }
   }
 
   return new Hono<AppEnv>()
@@ -76,20 +96,22 @@ export function messageRoutes(deps: Deps) {
         return showRoom(c, deps, { body: form.body ?? '', error: slowDown, clientId: parsed.data.client_id ?? randomUUID() }, 429);
       }
       const user = c.get('user')!;
-      const input = { roomId: room.id, authorId: user.id, body: parsed.data.body, clientId: parsed.data.client_id ?? null };
-      const appended = await appendMessage(db, input);
+      const done = await appendHere(c, { roomId: room.id, authorId: user.id, body: parsed.data.body, clientId: parsed.data.client_id ?? null });
+      if (!done) return problem(c, 404, `The room “${room.name}” was deleted, and your message was not sent. Pick another room from the lobby.`);
+      const { input, appended } = done;
       const { seq, created } = appended;
+      const here = c.get('room');
       // A new message is sent and answered as stored without reading it back; a retry's is read (it may have changed since).
       const stored = appendedView(input, appended, user);
       if (created) {
         metrics.accepted.inc({ action: 'send', via: 'http' });
-        broadcastChange(realtime, log, room.id, seq, stored);
+        broadcastChange(realtime, log, here.id, seq, stored);
       }
-      if (wantsJson(c)) return c.json(publicMessage(stored ?? (await findMessage(db, room.id, seq))!, room.slug), created ? 201 : 200);
+      if (wantsJson(c)) return c.json(publicMessage(stored ?? (await findMessage(db, here.id, seq))!, here.slug), created ? 201 : 200);
       // The page keeps its composer (live.js clears it): the answer only upserts the sender's message.
       if (isHtmx(c)) return c.html(await ownItemOob(c, seq, stored));
       // No #fragment: it would keep the browser from focusing the composer for the next message.
-      return c.redirect(`/lobby/${room.slug}/`, 303);
+      return c.redirect(`/lobby/${here.slug}/`, 303);
     })
     .on(['PATCH', 'DELETE', 'POST'], '/:seq', async (c) => {
       const room = c.get('room');

@@ -3,7 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv, Deps } from '../context.js';
 import { problem } from '../http/problem.js';
 import { mayInRoom } from './access.js';
-import { findRoomBySlug } from './queries.js';
+import { findRoomBySlug, findRoomForWrite } from './queries.js';
 
 const READS = new Set(['GET', 'HEAD']);
 
@@ -11,13 +11,16 @@ const READS = new Set(['GET', 'HEAD']);
  * Puts the room named in the path on the context; an unknown room is a friendly 404. Access is
  * decided by `mayInRoom` (src/rooms/access.ts): a room the user may not read answers the same 404,
  * so its existence is not given away; any method but GET and HEAD also needs `post` (else 403).
+ * With `recentForWrites`, a write takes the room as read in the last 2 s (`findRoomForWrite`): its
+ * handlers rely only on the room's identity and answer a room deleted meanwhile themselves.
  */
-export function loadRoom({ db }: Deps): MiddlewareHandler<AppEnv> {
+export function loadRoom({ db }: Deps, { recentForWrites = false } = {}): MiddlewareHandler<AppEnv> {
   return createMiddleware<AppEnv>(async (c, next) => {
     const slug = c.req.param('room') ?? '';
-    const room = await findRoomBySlug(db, slug);
+    const write = !READS.has(c.req.method);
+    const room = await (recentForWrites && write ? findRoomForWrite : findRoomBySlug)(db, slug);
     if (!room || !mayInRoom(c.get('user'), 'read', room)) return problem(c, 404, `There is no room called “${slug}”. Pick one from the lobby.`);
-    if (!READS.has(c.req.method) && !mayInRoom(c.get('user'), 'post', room)) return problem(c, 403, 'You can read this room but not post in it.');
+    if (write && !mayInRoom(c.get('user'), 'post', room)) return problem(c, 403, 'You can read this room but not post in it.');
     c.set('room', room);
     await next();
   });

@@ -25,6 +25,35 @@ export async function findRoomBySlug(db: Db, slug: string): Promise<Room | null>
   return room ?? null;
 }
 
+// Rooms read for a write in the last RECENT_MS, per database, by slug: at most one entry a room.
+const RECENT_MS = 2000;
+const recentByDb = new WeakMap<Db, Map<string, { room: Room; readAt: number }>>();
+
+/**
+ * The room a write (a message sent, edited or deleted) goes to, taken as read when it was read for
+ * one in the last 2 s: a busy room's sends then cost one query (the append) instead of two. Only
+ * its identity may be relied on; its name may be 2 s old and its last_seq is not fresh. A write to
+ * a room deleted meanwhile finds no row (`RoomGone` from the append, no message when editing): the
+ * caller forgets it (`forgetRoom`) and reads it again.
+ */
+export async function findRoomForWrite(db: Db, slug: string): Promise<Room | null> {
+  let recent = recentByDb.get(db);
+  if (!recent) recentByDb.set(db, (recent = new Map()));
+  const now = Date.now();
+  const hit = recent.get(slug);
+  if (hit && now - hit.readAt < RECENT_MS) return hit.room;
+  const room = await findRoomBySlug(db, slug);
+  if (room) recent.set(slug, { room, readAt: now });
+  else recent.delete(slug);
+  return room;
+}
+
+/** Forgets the room for writes on this instance (renamed, deleted, or found gone by a write). */
+export function forgetRoom(db: Db, roomId: number): void {
+  const recent = recentByDb.get(db);
+  for (const [slug, { room }] of recent ?? []) if (room.id === roomId) recent!.delete(slug);
+}
+
 /** Where each room's log ends (its last_seq), by id; a room that is gone is missing. */
 export async function roomLastSeqs(db: Db, ids: number[]): Promise<Map<number, number>> {
   const rows = await db.select({ id: rooms.id, lastSeq: rooms.lastSeq }).from(rooms).where(inArray(rooms.id, ids));
@@ -40,16 +69,19 @@ export async function insertRoom(db: Db, room: Pick<Room, 'slug' | 'name' | 'des
 /** The room with its new name and description, or null when it is gone. */
 export async function renameRoom(db: Db, roomId: number, change: Pick<Room, 'name' | 'description'>): Promise<Room | null> {
   const [room] = await db.update(rooms).set(change).where(eq(rooms.id, roomId)).returning();
+  forgetRoom(db, roomId);
   return room ?? null;
 }
 
 /** Deletes the room and, by the foreign key's cascade, its messages; answers how many went. */
 export async function deleteRoom(db: Db, roomId: number): Promise<{ deleted: boolean; messages: number }> {
-  return db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx) => {
     const [counted] = await tx.select({ messages: sql<number>`count(*)::int` }).from(messages).where(eq(messages.roomId, roomId));
     const gone = await tx.delete(rooms).where(eq(rooms.id, roomId)).returning({ id: rooms.id });
     return { deleted: gone.length > 0, messages: counted?.messages ?? 0 };
   });
+  forgetRoom(db, roomId);
+  return result;
 }
 
 export function publicRoom(room: Room, online?: number) {
