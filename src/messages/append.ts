@@ -17,14 +17,22 @@ export interface Appended {
   row?: { id: number; createdAt: Date };
 }
 
-// Group commit. Every append holds the room's row lock until its commit's fsync, so one message per
-// commit caps a busy room at a few hundred a second. Instead, while one statement of a room is
-// being written, this process's next appends to that room wait and then go together in the next
-// one. Each is a single statement (one round trip): the seqs reserved and the rows inserted commit
-// together or not at all. Nothing waits on a timer: a quiet room's message goes at once.
+// Group commit. Every append holds its room's row lock until its commit's fsync, so one message per
+// commit caps a busy room at a few hundred a second, and one statement per message costs every busy
+// instance a database round trip per message. Instead, while this process has a statement of appends
+// in flight, the appends that come meanwhile wait and then go together in the next one, whatever
+// their rooms. Each statement is a single statement (one round trip): a room's seqs reserved and its
+// rows inserted commit together or not at all. A room has at most one statement in flight, so its
+// messages take seqs in the order of the calls. Nothing waits on a timer: a message that finds no
+// statement in flight goes at once.
 
 /** Six SQL parameters a message: ~1,500 in one INSERT, with at most 256 × 4,000 characters of bodies. */
 const MAX_BATCH = 256;
+/**
+ * Statements in flight at once per database. Two, not one: a statement waiting on a room's lock
+ * (another instance writing to it) or on a slow commit leaves the next one free to go.
+ */
+const STATEMENTS = 2;
 
 interface Waiting {
   input: NewMessage;
@@ -32,45 +40,74 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
-/** Per database (tests open many): the rooms with a statement in flight, and who waits for it. */
-const busyRooms = new WeakMap<Db, Map<number, Waiting[]>>();
+/** Per database (tests open many): the appends waiting, the rooms with a statement in flight. */
+interface Writer {
+  waiting: Waiting[];
+  busyRooms: Set<number>;
+  statements: number;
+}
+const writers = new WeakMap<Db, Writer>();
 
 /**
- * Appends a message at the room's next seq; commit order is seq order, and within one statement
- * seq order is the order of the calls. A retry with the same client_id returns the message already
- * stored (created: false). Answers only once the message's statement has committed.
+ * Appends a message at the room's next seq; commit order is seq order, and a room's seqs follow the
+ * order of the calls. A retry with the same client_id returns the message already stored (created:
+ * false). Answers only once the message's statement has committed; a room that is gone answers
+ * RoomGone.
  */
 export function appendMessage(db: Db, input: NewMessage): Promise<Appended> {
-  const byRoom = busyRooms.get(db) ?? new Map<number, Waiting[]>();
-  busyRooms.set(db, byRoom);
+  let writer = writers.get(db);
+  if (!writer) writers.set(db, (writer = { waiting: [], busyRooms: new Set(), statements: 0 }));
   return new Promise((resolve, reject) => {
-    const waiting = byRoom.get(input.roomId);
-    if (waiting) return void waiting.push({ input, resolve, reject });
-    byRoom.set(input.roomId, []);
-    void writeUntilIdle(db, byRoom, input.roomId, [{ input, resolve, reject }]);
+    writer.waiting.push({ input, resolve, reject });
+    writeWhileFree(db, writer);
   });
 }
 
-async function writeUntilIdle(db: Db, byRoom: Map<number, Waiting[]>, roomId: number, first: Waiting[]) {
-  for (let batch = first; batch.length > 0; batch = byRoom.get(roomId)!.splice(0, MAX_BATCH)) {
-    // A bug must not stall the room: whoever is still unanswered hears of it.
-    await writeBatch(db, batch).catch((error: unknown) => batch.forEach((waiting) => waiting.reject(error)));
+function writeWhileFree(db: Db, writer: Writer) {
+  while (writer.statements < STATEMENTS) {
+    const batch = nextBatch(writer);
+    if (batch.length === 0) return;
+    const roomIds = new Set(batch.map((waiting) => waiting.input.roomId));
+    for (const roomId of roomIds) writer.busyRooms.add(roomId);
+    writer.statements++;
+    // A bug must not stall the rooms: whoever is still unanswered hears of it.
+    void writeBatch(db, batch)
+      .catch((error: unknown) => batch.forEach((waiting) => waiting.reject(error)))
+      .finally(() => {
+        writer.statements--;
+        for (const roomId of roomIds) writer.busyRooms.delete(roomId);
+        writeWhileFree(db, writer);
+      });
   }
-  byRoom.delete(roomId);
+}
+
+/** The oldest waiting appends of rooms with no statement in flight, at most MAX_BATCH; the others keep their places. */
+function nextBatch(writer: Writer): Waiting[] {
+  const batch: Waiting[] = [];
+  const rest: Waiting[] = [];
+  for (const waiting of writer.waiting) {
+    (batch.length < MAX_BATCH && !writer.busyRooms.has(waiting.input.roomId) ? batch : rest).push(waiting);
+  }
+  writer.waiting = rest;
+  return batch;
 }
 
 /**
  * A lone message takes the one-message statement, so its latency is what it always was. A batch
- * the database refused (the room is gone, an author is unknown, a retry's client_id was stored
- * meanwhile) had no effect: it is written again one message at a time, so each caller gets its own
- * answer. An unreachable database (whether the statement took effect is unknown) fails every caller
- * instead: writing again could store a message twice, while the client's retry is safe.
+ * the database refused (an author is unknown, a retry's client_id was stored meanwhile) had no
+ * effect: it is written again one message at a time, so each caller gets its own answer. An
+ * unreachable database (whether the statement took effect is unknown) fails every caller instead:
+ * writing again could store a message twice, while the client's retry is safe.
  */
 async function writeBatch(db: Db, batch: Waiting[]) {
   if (batch.length > 1) {
     try {
       const results = await appendTogether(db, batch.map((waiting) => waiting.input));
-      return batch.forEach((waiting, i) => waiting.resolve(results[i]!));
+      return batch.forEach((waiting, i) => {
+        const result = results[i]!;
+        if (result instanceof RoomGone) waiting.reject(result);
+        else waiting.resolve(result);
+      });
     } catch (error) {
       if (!(error instanceof BatchRefused)) return batch.forEach((waiting) => waiting.reject(error));
     }
@@ -85,36 +122,45 @@ export class RoomGone extends Error {}
 class BatchRefused extends Error {}
 
 /**
- * A whole batch of one room in one statement (one round trip, one commit): seqs reserved under the
- * room's row lock, one per new message in the order of the batch. Retries already stored answer
- * their seq and take none.
+ * A batch of one or more rooms in one statement (one round trip, one commit): each room's seqs
+ * reserved under its row lock, one per new message in the order of the batch. Retries already
+ * stored answer their seq and take none. A room that is gone takes nothing: its messages answer
+ * RoomGone, the others are stored.
  */
-async function appendTogether(db: Db, batch: NewMessage[]): Promise<Appended[]> {
-  const roomId = batch[0]!.roomId;
+async function appendTogether(db: Db, batch: NewMessage[]): Promise<Array<Appended | RoomGone>> {
   try {
     // Read before the write: a retry stored in between makes the insert fail on the unique index.
-    const { rows, plans } = plan(batch, await storedSeqs(db, roomId, batch));
-    const inserted = rows.length > 0 ? await insertReserving(db, roomId, rows) : [];
-    return plans.map(({ seq, fresh, created }) => (fresh ? { seq: inserted[seq]!.seq, created, row: inserted[seq]!.row } : { seq, created }));
+    const { rows, plans } = plan(batch, await storedSeqs(db, batch));
+    const inserted = rows.length > 0 ? await insertReservingRooms(db, rows) : new Map<number, Inserted[]>();
+    return plans.map((planned, i) => {
+      if (!planned.fresh) return { seq: planned.seq, created: false };
+      const roomId = batch[i]!.roomId;
+      const row = inserted.get(roomId)?.[planned.nth];
+      if (!row) return new RoomGone(`there is no room ${roomId}`);
+      return { seq: row.seq, created: planned.created, row: row.row };
+    });
   } catch (error) {
-    if (isDatabaseUnavailable(error) || error instanceof RoomGone) throw error;
+    if (isDatabaseUnavailable(error)) throw error;
     throw new BatchRefused('the batch was refused', { cause: error });
   }
 }
 
 /**
- * Which messages of a batch are new (each takes the next place in `rows`) and which are retries,
- * of a stored message or of one earlier in the batch. A plan's seq is absolute for a stored message
- * and the place in `rows` (`fresh`) otherwise.
+ * Which messages of a batch are new (each takes the next place among its room's new `rows`: `nth`)
+ * and which are retries, of a stored message (`seq`) or of one earlier in the batch (its `nth`).
  */
 function plan(batch: NewMessage[], stored: Map<string, number>) {
-  const known = new Map<string, { seq: number; fresh: boolean }>([...stored].map(([key, seq]) => [key, { seq, fresh: false }]));
+  type Plan = { fresh: true; nth: number } | { fresh: false; seq: number };
+  const known = new Map<string, Plan>([...stored].map(([key, seq]) => [key, { fresh: false, seq }]));
+  const perRoom = new Map<number, number>();
   const rows: NewMessage[] = [];
   const plans = batch.map((input) => {
-    const key = input.clientId === null ? null : retryKey(input.authorId, input.clientId);
+    const key = input.clientId === null ? null : retryKey(input);
     const seen = key === null ? undefined : known.get(key);
     if (seen) return { ...seen, created: false };
-    const planned = { seq: rows.length, fresh: true };
+    const nth = perRoom.get(input.roomId) ?? 0;
+    perRoom.set(input.roomId, nth + 1);
+    const planned: Plan = { fresh: true, nth };
     rows.push(input);
     if (key !== null) known.set(key, planned);
     return { ...planned, created: true };
@@ -123,9 +169,55 @@ function plan(batch: NewMessage[], stored: Map<string, number>) {
 }
 
 /**
+ * The rows of one room or several in one statement (`insertReserving` for one): each room's
+ * last_seq moved on by its number of rows, the rows inserted at the seqs it freed. Each room's
+ * reservation and rows commit together, so its log never has a hole; a room that is gone reserves
+ * and stores nothing. The rooms are locked in the order of their ids, so two such statements (two
+ * instances) cannot deadlock. Answers each room's rows in the order of `rows` (its seq order).
+ */
+async function insertReservingRooms(db: Db, rows: NewMessage[]): Promise<Map<number, Inserted[]>> {
+  const roomIds = new Set(rows.map((row) => row.roomId));
+  if (roomIds.size === 1) {
+    const [roomId] = roomIds;
+    return new Map([[roomId!, await insertReserving(db, roomId!, rows).catch((error: unknown) => (error instanceof RoomGone ? [] : Promise.reject(error)))]]);
+  }
+  const nth = new Map<number, number>();
+  const values = sql.join(
+    rows.map((row) => {
+      const i = nth.get(row.roomId) ?? 0;
+      nth.set(row.roomId, i + 1);
+      return sql`(${row.roomId}::integer, ${row.authorId}::integer, ${row.body}::text, ${row.clientId}::text, ${i}::integer)`;
+    }),
+    sql`, `,
+  );
+  const result = await db.execute(sql`
+    with v (room_id, author_id, body, client_id, i) as (values ${values}),
+    counts as (select room_id, count(*)::integer as n from v group by room_id),
+    locked as (select id from ${rooms} where id in (select room_id from counts) order by id for update),
+    reserved as (
+      update ${rooms} as r set last_seq = r.last_seq + counts.n from counts, locked
+      where r.id = counts.room_id and locked.id = r.id
+      returning r.id, r.last_seq, counts.n
+    )
+    insert into ${messages} (room_id, author_id, body, client_id, seq, updated_seq)
+    select v.room_id, v.author_id, v.body, v.client_id, reserved.last_seq - reserved.n + 1 + v.i, reserved.last_seq - reserved.n + 1 + v.i
+    from v join reserved on reserved.id = v.room_id
+    returning room_id, id, seq, created_at`);
+  const stored = (result as unknown as { rows: Array<{ room_id: number | string; id: number | string; seq: number | string; created_at: Date | string }> }).rows;
+  const byRoom = new Map<number, Inserted[]>();
+  for (const row of stored) {
+    const inserted = byRoom.get(Number(row.room_id)) ?? [];
+    byRoom.set(Number(row.room_id), inserted);
+    inserted.push({ seq: Number(row.seq), row: { id: Number(row.id), createdAt: new Date(row.created_at) } });
+  }
+  for (const inserted of byRoom.values()) inserted.sort((a, b) => a.seq - b.seq);
+  return byRoom;
+}
+
+/**
  * Moves the room's last_seq on by the number of rows and inserts them at the seqs it freed, in one
  * statement: it commits whole or not at all, so the log never has a hole. Answers each row's seq,
- * id and time, in the order of `rows`.
+ * id and time, in the order of `rows`; a room that is gone throws RoomGone.
  */
 async function insertReserving(db: Db, roomId: number, rows: NewMessage[]): Promise<Inserted[]> {
   const values = sql.join(
@@ -158,7 +250,7 @@ async function appendOne(db: Db, input: NewMessage): Promise<Appended> {
   } catch (error) {
     // The same client_id is already stored (a retry): the statement had no effect; answer its seq.
     if (input.clientId === null || !isUniqueViolation(error)) throw error;
-    const existing = (await storedSeqs(db, input.roomId, [input])).get(retryKey(input.authorId, input.clientId));
+    const existing = (await storedSeqs(db, [input])).get(retryKey(input));
     if (existing === undefined) throw error;
     return { seq: existing, created: false };
   }
@@ -178,17 +270,19 @@ export async function reserveSeqs(tx: Db, roomId: number, count: number): Promis
 }
 
 /** The seqs of the messages already stored under the batch's client_ids, by retryKey. */
-async function storedSeqs(db: Db, roomId: number, batch: NewMessage[]): Promise<Map<string, number>> {
-  const keys = batch.flatMap((input) => (input.clientId === null ? [] : [sql`(${input.authorId}::integer, ${input.clientId}::text)`]));
+async function storedSeqs(db: Db, batch: NewMessage[]): Promise<Map<string, number>> {
+  const keys = batch.flatMap((input) =>
+    input.clientId === null ? [] : [sql`(${input.roomId}::integer, ${input.authorId}::integer, ${input.clientId}::text)`],
+  );
   if (keys.length === 0) return new Map();
   // A VALUES list, not 256 ORs: PostgreSQL plans it in well under a millisecond (the ORs took 20 ms,
-  // with the room locked), and still probes the (room, author, client_id) index once per key.
+  // with the rooms locked), and still probes the (room, author, client_id) index once per key.
   const rows = await db
-    .select({ authorId: messages.authorId, clientId: messages.clientId, seq: messages.seq })
+    .select({ roomId: messages.roomId, authorId: messages.authorId, clientId: messages.clientId, seq: messages.seq })
     .from(messages)
-    .where(and(eq(messages.roomId, roomId), sql`(${messages.authorId}, ${messages.clientId}) in (values ${sql.join(keys, sql`, `)})`));
-  return new Map(rows.map((row) => [retryKey(row.authorId, row.clientId!), row.seq]));
+    .where(sql`(${messages.roomId}, ${messages.authorId}, ${messages.clientId}) in (values ${sql.join(keys, sql`, `)})`);
+  return new Map(rows.map((row) => [retryKey(row), row.seq]));
 }
 
-/** client_id is unique per (room, author): within one room, this names one message. */
-const retryKey = (authorId: number, clientId: string) => `${authorId}:${clientId}`;
+/** client_id is unique per (room, author): this names one message. */
+const retryKey = ({ roomId, authorId, clientId }: Pick<NewMessage, 'roomId' | 'authorId' | 'clientId'>) => `${roomId}:${authorId}:${clientId}`;
