@@ -17,8 +17,10 @@ import type { Message, Room, User } from '../db/schema.js';
  *
  * Where it is enforced: `loadRoom` (src/rooms/middleware.ts) asks `read` for every /lobby/<room>/…
  * route (page, history, send, edit, delete, transcript, event stream, page socket), and `post` too
- * for any method but GET and HEAD. Not readable is a 404, so a room one may not see cannot be told
- * from one that does not exist; readable but not `post` is a 403. The old socket asks `read` at
+ * for any method but GET and HEAD. A message's writes see the room as read by a write of the last
+ * 2 s (`findRoomForWrite`): a rule on room fields that change must `forgetRoom` when they do. Not
+ * readable is a 404, so a room one may not see cannot be told from one that does not exist;
+ * readable but not `post` is a 403. The old socket asks `read` at
  * the handshake (404) and `post` for each frame (an error frame). Room creation asks `create`
  * (403). `changeMessage` (src/messages/queries.ts) asks `mayChangeMessage` (403). Renaming and
  * deleting a room ask `rename` and `delete` (src/rooms/settings-routes.tsx, 403).
