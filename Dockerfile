@@ -16,7 +16,9 @@ COPY src ./src
 COPY views ./views
 COPY public ./public
 COPY drizzle ./drizzle
-# The server compiled once into one file (dist/server.mjs): starting it then costs no TypeScript.
+COPY scripts ./scripts
+# The server and its dependencies compiled once into dist/ (scripts/build.mjs): a start then costs
+# no TypeScript and few module files.
 RUN npm run build
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -45,8 +45,8 @@ export class Limits {
     if (!config.redisUrl) {
       return new Limits(config.limits, (options) => new RateLimiterMemory(options), async () => {});
     }
-    const { createClient } = await import('@redis/client');
-    const client = createClient({ url: config.redisUrl, disableOfflineQueue: true });
+    const { redisClient } = await import('../realtime/redis-client.js');
+    const client = redisClient({ url: config.redisUrl, disableOfflineQueue: true });
     client.on('error', (error: Error) => log.warn({ err: error.message }, 'redis rate-limit connection problem'));
     await client.connect();
     const make = ({ keyPrefix, ...options }: LimiterOptions) =>

@@ -1,4 +1,4 @@
-import { createClient } from '@redis/client';
+import { redisClient } from './redis-client.js';
 import type { Logger } from '../log.js';
 import type { Bus, BusEvent, BusHandler } from './bus.js';
 
@@ -24,9 +24,9 @@ export class RedisBus implements Bus {
   ) {
     // A publish while Redis is away fails at once instead of queueing: nudges are best-effort (the
     // other instances catch up from the database when their subscriber reconnects).
-    this.publisher = createClient({ url, disableOfflineQueue: true });
+    this.publisher = redisClient({ url, disableOfflineQueue: true });
     // Subscribes made while Redis is away wait for it; node-redis resubscribes after a reconnect.
-    this.subscriber = createClient({ url });
+    this.subscriber = redisClient({ url });
   }
 
   /** `prefix` keeps deployments that share one Redis apart (REDIS_PREFIX). */

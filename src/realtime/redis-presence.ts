@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createClient } from '@redis/client';
+import { redisClient } from './redis-client.js';
 import type { Logger } from '../log.js';
 import type { Presence } from './presence.js';
 
@@ -23,7 +23,7 @@ export class RedisPresence implements Presence {
     this.roomsKey = `${prefix}:presence:rooms`;
     // Fails fast while Redis is away (pages then show nobody rather than hang); entries come back
     // with the next refresh, which also runs as soon as the connection is back.
-    this.client = createClient({ url, disableOfflineQueue: true });
+    this.client = redisClient({ url, disableOfflineQueue: true });
     this.client.on('error', (error: Error) => log.warn({ err: error.message }, 'redis presence connection problem'));
   }
 
