@@ -1,6 +1,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { RedisWaitExceeded, withinRedisWait } from '../realtime/redis-client.js';
 import { SocketQuota } from './socket-quota.js';
 
 /** Go ahead, or wait this many seconds (sent as Retry-After). */
@@ -72,21 +73,21 @@ export class Limits {
 
   /** Whether a sign-in for this username may be tried now. */
   async signinAllowed(username: string): Promise<Verdict> {
-    const blocked = await this.signinBlocks.get(accountKey(username));
+    const blocked = await guarded(this.signinBlocks, (limiter) => limiter.get(accountKey(username)));
     return blocked && blocked.consumedPoints > 1 ? waitFor(blocked.msBeforeNext) : GO;
   }
 
   /** A wrong password: past the free failures, the next try must wait twice as long as the last. */
   async signinFailed(username: string): Promise<void> {
     const key = accountKey(username);
-    const failures = await this.signinFailures.penalty(key, 1);
+    const failures = await guarded(this.signinFailures, (limiter) => limiter.penalty(key, 1));
     const beyond = failures.consumedPoints - this.signinFailures.points;
-    if (beyond > 0) await this.signinBlocks.block(key, Math.min(2 ** (beyond - 1), MAX_SIGNIN_DELAY_S));
+    if (beyond > 0) await guarded(this.signinBlocks, (limiter) => limiter.block(key, Math.min(2 ** (beyond - 1), MAX_SIGNIN_DELAY_S)));
   }
 
   async signinSucceeded(username: string): Promise<void> {
     const key = accountKey(username);
-    await Promise.all([this.signinFailures.delete(key), this.signinBlocks.delete(key)]);
+    await Promise.all([guarded(this.signinFailures, (limiter) => limiter.delete(key)), guarded(this.signinBlocks, (limiter) => limiter.delete(key))]);
   }
 
   /** One message sent, edited or deleted, or one room created, by this person. */
@@ -103,10 +104,24 @@ const accountKey = (username: string) => username.normalize('NFKC').toLowerCase(
 
 async function take(limiter: RateLimiterAbstract, key: string): Promise<Verdict> {
   try {
-    await limiter.consume(key);
+    await guarded(limiter, (it) => it.consume(key));
     return GO;
   } catch (refusal) {
     if (refusal instanceof RateLimiterRes) return waitFor(refusal.msBeforeNext);
     throw refusal;
   }
+}
+
+/**
+ * One operation on a limiter. A Redis store's commands have no timer of their own (see redisClient):
+ * a Redis that stops answering is given REDIS_WAIT_MS, then this instance counts on its own (the
+ * insurance limiter), as it does when Redis is unreachable.
+ */
+function guarded<T>(limiter: RateLimiterAbstract, operation: (limiter: RateLimiterAbstract) => Promise<T>): Promise<T> {
+  const insurance = (limiter as { insuranceLimiter?: RateLimiterAbstract }).insuranceLimiter;
+  if (!insurance) return operation(limiter);
+  return withinRedisWait('a rate limit', operation(limiter)).catch((error: unknown) => {
+    if (error instanceof RedisWaitExceeded) return operation(insurance);
+    throw error;
+  });
 }

@@ -1,4 +1,4 @@
-import { redisClient } from './redis-client.js';
+import { redisClient, redisClientWithTimeouts, withinRedisWait } from './redis-client.js';
 import type { Logger } from '../log.js';
 import type { Bus, BusEvent, BusHandler } from './bus.js';
 
@@ -26,7 +26,7 @@ export class RedisBus implements Bus {
     // other instances catch up from the database when their subscriber reconnects).
     this.publisher = redisClient({ url, disableOfflineQueue: true });
     // Subscribes made while Redis is away wait for it; node-redis resubscribes after a reconnect.
-    this.subscriber = redisClient({ url });
+    this.subscriber = redisClientWithTimeouts({ url });
   }
 
   /** `prefix` keeps deployments that share one Redis apart (REDIS_PREFIX). */
@@ -52,7 +52,7 @@ export class RedisBus implements Bus {
 
   async publish(channel: string, event: BusEvent): Promise<void> {
     try {
-      await this.publisher.publish(`${this.prefix}:${channel}`, JSON.stringify(event));
+      await withinRedisWait('a publish', this.publisher.publish(`${this.prefix}:${channel}`, JSON.stringify(event)));
     } catch (error) {
       // Notices are of the moment; changes, presence and the lobby are worth a late nudge.
       if (event.type !== 'notice') this.unsent.set(channel, event);
@@ -103,7 +103,7 @@ export class RedisBus implements Bus {
   /** Both connections must be up: events go out on the publisher and come in on the subscriber. */
   async ping(): Promise<void> {
     if (!this.subscriber.isReady) throw new Error('the Redis subscriber is not connected');
-    await this.publisher.ping();
+    await withinRedisWait('a ping', this.publisher.ping());
   }
 
   async close(): Promise<void> {

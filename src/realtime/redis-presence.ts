@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { redisClient } from './redis-client.js';
+import { redisClient, withinRedisWait } from './redis-client.js';
 import type { Logger } from '../log.js';
 import type { Presence } from './presence.js';
 
@@ -37,12 +37,17 @@ export class RedisPresence implements Presence {
     return presence;
   }
 
+  /** A command's answer, given up on after REDIS_WAIT_MS (the client has no per-command timer). */
+  private waited<T>(command: Promise<T>): Promise<T> {
+    return withinRedisWait('presence', command);
+  }
+
   private member(userId: number) {
     return `${userId}:${this.instanceId}`;
   }
 
   private async liveEntries(roomId: number): Promise<string[]> {
-    return this.client.zRangeByScore(this.key(roomId), Date.now(), '+inf');
+    return this.waited(this.client.zRangeByScore(this.key(roomId), Date.now(), '+inf'));
   }
 
   private async refresh(): Promise<void> {
@@ -51,25 +56,25 @@ export class RedisPresence implements Presence {
     for (const [roomId, users] of this.mine) {
       if (users.size === 0) continue;
       occupied.push(String(roomId));
-      await this.client.zAdd(this.key(roomId), [...users].map((userId) => ({ score: expiry, value: this.member(userId) })));
+      await this.waited(this.client.zAdd(this.key(roomId), [...users].map((userId) => ({ score: expiry, value: this.member(userId) }))));
     }
     // Also undoes a sweep that dropped a room from the set just as someone entered it.
-    if (occupied.length > 0) await this.client.sAdd(this.roomsKey, occupied);
+    if (occupied.length > 0) await this.waited(this.client.sAdd(this.roomsKey, occupied));
   }
 
   async enter(roomId: number, userId: number): Promise<boolean> {
     const users = this.mine.get(roomId) ?? new Set<number>();
     this.mine.set(roomId, users);
     users.add(userId);
-    await this.client.zAdd(this.key(roomId), { score: Date.now() + this.ttlMs, value: this.member(userId) });
-    await this.client.sAdd(this.roomsKey, String(roomId));
+    await this.waited(this.client.zAdd(this.key(roomId), { score: Date.now() + this.ttlMs, value: this.member(userId) }));
+    await this.waited(this.client.sAdd(this.roomsKey, String(roomId)));
     const entries = await this.liveEntries(roomId);
     return entries.filter((entry) => entry.startsWith(`${userId}:`)).length === 1;
   }
 
   async exit(roomId: number, userId: number): Promise<boolean> {
     this.mine.get(roomId)?.delete(userId);
-    await this.client.zRem(this.key(roomId), this.member(userId));
+    await this.waited(this.client.zRem(this.key(roomId), this.member(userId)));
     const entries = await this.liveEntries(roomId);
     return !entries.some((entry) => entry.startsWith(`${userId}:`));
   }
@@ -80,24 +85,24 @@ export class RedisPresence implements Presence {
   }
 
   async counts(): Promise<Map<number, number>> {
-    const roomIds = (await this.client.sMembers(this.roomsKey)).map(Number);
+    const roomIds = (await this.waited(this.client.sMembers(this.roomsKey))).map(Number);
     const counts = await Promise.all(roomIds.map(async (roomId) => [roomId, (await this.members(roomId)).length] as const));
     return new Map(counts);
   }
 
   async sweep(): Promise<Array<{ roomId: number; userId: number }>> {
     const gone: Array<{ roomId: number; userId: number }> = [];
-    for (const roomId of (await this.client.sMembers(this.roomsKey)).map(Number)) {
-      const expired = await this.client.zRangeByScore(this.key(roomId), '-inf', Date.now());
+    for (const roomId of (await this.waited(this.client.sMembers(this.roomsKey))).map(Number)) {
+      const expired = await this.waited(this.client.zRangeByScore(this.key(roomId), '-inf', Date.now()));
       for (const entry of expired) {
         // ZREM answers 1 to exactly one instance, so each vanished user is announced once.
-        if ((await this.client.zRem(this.key(roomId), entry)) !== 1) continue;
+        if ((await this.waited(this.client.zRem(this.key(roomId), entry))) !== 1) continue;
         const userId = Number(entry.split(':')[0]);
         const stillHere = (await this.liveEntries(roomId)).some((live) => live.startsWith(`${userId}:`));
         if (!stillHere) gone.push({ roomId, userId });
       }
       // A room nobody is in leaves the set of rooms to sweep (an entry's arrival adds it back).
-      if ((await this.client.zCard(this.key(roomId))) === 0) await this.client.sRem(this.roomsKey, String(roomId));
+      if ((await this.waited(this.client.zCard(this.key(roomId)))) === 0) await this.waited(this.client.sRem(this.roomsKey, String(roomId)));
     }
     return gone;
   }
@@ -105,7 +110,7 @@ export class RedisPresence implements Presence {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const [roomId, users] of this.mine) {
-      for (const userId of users) await this.client.zRem(this.key(roomId), this.member(userId)).catch(() => 0);
+      for (const userId of users) await this.waited(this.client.zRem(this.key(roomId), this.member(userId))).catch(() => 0);
     }
     await this.client.quit().catch(() => {});
   }

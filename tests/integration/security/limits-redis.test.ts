@@ -62,4 +62,20 @@ describe('rate limits in Redis', () => {
       await proxy.close();
     }
   });
+
+  it('with Redis answering nothing (stalled), a write waits a few seconds, then this instance counts on its own', async () => {
+    const proxy = await FaultProxy.start({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
+    try {
+      const proxied = new URL(redisUrl);
+      proxied.host = proxy.address;
+      const limits = await start(proxied.toString());
+      expect((await limits.write(78)).ok).toBe(true);
+      proxy.setMode('blackhole');
+      // At once: the in-memory count lasts 10 s, and each write waits on Redis first.
+      const verdicts = await Promise.all([1, 2, 3, 4].map(() => limits.write(78)));
+      expect(verdicts.map((verdict) => verdict.ok).sort()).toEqual([false, true, true, true]);
+    } finally {
+      await proxy.close();
+    }
+  }, 40_000);
 });
