@@ -41,4 +41,27 @@ describe('presence in Redis', () => {
     await alive.enter(1, 30);
     expect((await redis.sMembers(`${prefix}:presence:rooms`)).sort()).toEqual(['1', '2']);
   });
+
+  it('counts a person once across instances and tabs: in on the first entry anywhere, gone on the last exit', async () => {
+    const other = await RedisPresence.connect(url, prefix, createLogger('silent'), 60_000);
+    try {
+      // Someone else whose id starts alike (4 and 40) must not count as the same person.
+      expect(await alive.enter(5, 40)).toBe(true);
+      expect(await alive.enter(5, 4)).toBe(true);
+      expect(await other.enter(5, 4)).toBe(false);
+      expect((await alive.members(5)).sort()).toEqual([4, 40]);
+      expect(await alive.exit(5, 4)).toBe(false);
+      expect(await alive.members(5)).toContain(4);
+      expect(await other.exit(5, 4)).toBe(true);
+      expect(await alive.members(5)).toEqual([40]);
+      // An entry of the same person from a crashed instance that has expired does not keep them in.
+      await redis.zAdd(`${prefix}:presence:6`, { score: Date.now() - 1, value: '7:a-crashed-instance' });
+      expect(await alive.enter(6, 7)).toBe(true);
+      await redis.zAdd(`${prefix}:presence:6`, { score: Date.now() - 1, value: '7:another-crashed-instance' });
+      expect(await alive.exit(6, 7)).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
 });
+
