@@ -25,8 +25,6 @@ await build({
     '@electric-sql/pglite',
     '@node-rs/argon2',
     'pg-native',
-    // Loaded with import(): bundled, its CommonJS exports came out empty.
-    '@redis/client',
     // Development logging (LOG_FORMAT=pretty) runs in a worker thread that loads it by name.
     'pino-pretty',
     'thread-stream',
