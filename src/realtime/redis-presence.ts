@@ -65,16 +65,15 @@ export class RedisPresence implements Presence {
     return this.waited(this.client.zRangeByScore(this.key(roomId), Date.now(), '+inf'));
   }
 
+  /** Every room's entries at once: commands issued together go to Redis in one write. */
   private async refresh(): Promise<void> {
     const expiry = Date.now() + this.ttlMs;
-    const occupied: string[] = [];
-    for (const [roomId, users] of this.mine) {
-      if (users.size === 0) continue;
-      occupied.push(String(roomId));
-      await this.waited(this.client.zAdd(this.key(roomId), [...users].map((userId) => ({ score: expiry, value: this.member(userId) }))));
-    }
+    const occupied = [...this.mine].filter(([, users]) => users.size > 0);
+    await Promise.all(
+      occupied.map(([roomId, users]) => this.waited(this.client.zAdd(this.key(roomId), [...users].map((userId) => ({ score: expiry, value: this.member(userId) }))))),
+    );
     // Also undoes a sweep that dropped a room from the set just as someone entered it.
-    if (occupied.length > 0) await this.waited(this.client.sAdd(this.roomsKey, occupied));
+    if (occupied.length > 0) await this.waited(this.client.sAdd(this.roomsKey, occupied.map(([roomId]) => String(roomId))));
   }
 
   async enter(roomId: number, userId: number): Promise<boolean> {
@@ -105,20 +104,24 @@ export class RedisPresence implements Presence {
     return new Map(counts);
   }
 
+  /** The rooms are swept side by side, so a sweep costs a few round trips, not a few per room. */
   async sweep(): Promise<Array<{ roomId: number; userId: number }>> {
+    const roomIds = (await this.waited(this.client.sMembers(this.roomsKey))).map(Number);
+    return (await Promise.all(roomIds.map((roomId) => this.sweepRoom(roomId)))).flat();
+  }
+
+  private async sweepRoom(roomId: number): Promise<Array<{ roomId: number; userId: number }>> {
     const gone: Array<{ roomId: number; userId: number }> = [];
-    for (const roomId of (await this.waited(this.client.sMembers(this.roomsKey))).map(Number)) {
-      const expired = await this.waited(this.client.zRangeByScore(this.key(roomId), '-inf', Date.now()));
-      for (const entry of expired) {
-        // ZREM answers 1 to exactly one instance, so each vanished user is announced once.
-        if ((await this.waited(this.client.zRem(this.key(roomId), entry))) !== 1) continue;
-        const userId = Number(entry.split(':')[0]);
-        const stillHere = (await this.liveEntries(roomId)).some((live) => live.startsWith(`${userId}:`));
-        if (!stillHere) gone.push({ roomId, userId });
-      }
-      // A room nobody is in leaves the set of rooms to sweep (an entry's arrival adds it back).
-      if ((await this.waited(this.client.zCard(this.key(roomId)))) === 0) await this.waited(this.client.sRem(this.roomsKey, String(roomId)));
+    const expired = await this.waited(this.client.zRangeByScore(this.key(roomId), '-inf', Date.now()));
+    for (const entry of expired) {
+      // ZREM answers 1 to exactly one instance, so each vanished user is announced once.
+      if ((await this.waited(this.client.zRem(this.key(roomId), entry))) !== 1) continue;
+      const userId = Number(entry.split(':')[0]);
+      const stillHere = (await this.liveEntries(roomId)).some((live) => live.startsWith(`${userId}:`));
+      if (!stillHere) gone.push({ roomId, userId });
     }
+    // A room nobody is in leaves the set of rooms to sweep (an entry's arrival adds it back).
+    if ((await this.waited(this.client.zCard(this.key(roomId)))) === 0) await this.waited(this.client.sRem(this.roomsKey, String(roomId)));
     return gone;
   }
 
