@@ -44,12 +44,20 @@ describe('rate limits in Redis', () => {
     expect(verdict.ok).toBe(false);
   });
 
-  it('with Redis unreachable each instance keeps counting on its own: limits stay on, nobody is locked out', async () => {
+  /** Limits whose Redis connection goes through a proxy the test can break; the proxy closes after. */
+  const throughProxy = async (test: (limits: Limits, proxy: FaultProxy) => Promise<void>) => {
     const proxy = await FaultProxy.start({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
     try {
       const proxied = new URL(redisUrl);
       proxied.host = proxy.address;
-      const limits = await start(proxied.toString());
+      await test(await start(proxied.toString()), proxy);
+    } finally {
+      await proxy.close();
+    }
+  };
+
+  it('with Redis unreachable each instance keeps counting on its own: limits stay on, nobody is locked out', () =>
+    throughProxy(async (limits, proxy) => {
       expect((await limits.write(77)).ok).toBe(true);
       proxy.refuse(true);
       proxy.cut();
@@ -58,24 +66,14 @@ describe('rate limits in Redis', () => {
       for (let i = 0; i < 4; i++) verdicts.push((await limits.write(77)).ok);
       // In memory the count starts afresh: three allowed, the fourth refused.
       expect(verdicts).toEqual([true, true, true, false]);
-    } finally {
-      await proxy.close();
-    }
-  });
+    }));
 
-  it('with Redis answering nothing (stalled), a write waits a few seconds, then this instance counts on its own', async () => {
-    const proxy = await FaultProxy.start({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
-    try {
-      const proxied = new URL(redisUrl);
-      proxied.host = proxy.address;
-      const limits = await start(proxied.toString());
+  it('with Redis answering nothing (stalled), a write waits a few seconds, then this instance counts on its own', () =>
+    throughProxy(async (limits, proxy) => {
       expect((await limits.write(78)).ok).toBe(true);
       proxy.setMode('blackhole');
       // At once: the in-memory count lasts 10 s, and each write waits on Redis first.
       const verdicts = await Promise.all([1, 2, 3, 4].map(() => limits.write(78)));
       expect(verdicts.map((verdict) => verdict.ok).sort()).toEqual([false, true, true, true]);
-    } finally {
-      await proxy.close();
-    }
-  }, 40_000);
+    }), 40_000);
 });
