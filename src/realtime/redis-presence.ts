@@ -3,12 +3,6 @@ import { redisClient, withinRedisWait } from './redis-client.js';
 import type { Logger } from '../log.js';
 import type { Presence } from './presence.js';
 
-
-/**
- * Presence in Redis: per room a sorted set of `<userId>:<instanceId>` scored by expiry time. Each
- * instance refreshes its own entries every heartbeat; entries of a crashed instance expire by
- * themselves, and the first instance to sweep them announces those users as gone.
- */
 // A user's live entries in a room, counted in Redis: entering and leaving then cost one round trip
 // each, whatever the size of the room, instead of three and two that brought the room's every entry
 // over (a crowd of N entering a room read N²/2 entries).
@@ -24,6 +18,11 @@ redis.call('SADD', KEYS[2], ARGV[3])${COUNT_USER_ENTRIES}`;
 // KEYS: room. ARGV: member, now, "<userId>:".
 const EXIT = `redis.call('ZREM', KEYS[1], ARGV[1])${COUNT_USER_ENTRIES}`;
 
+/**
+ * Presence in Redis: per room a sorted set of `<userId>:<instanceId>` scored by expiry time. Each
+ * instance refreshes its own entries every heartbeat; entries of a crashed instance expire by
+ * themselves, and the first instance to sweep them announces those users as gone.
+ */
 export class RedisPresence implements Presence {
   private readonly client;
   private readonly instanceId = randomUUID();
