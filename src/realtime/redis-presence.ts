@@ -17,6 +17,8 @@ const ENTER = `redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])${COUNT_USER_ENTRIES}`;
 // KEYS: room. ARGV: member, now, "<userId>:".
 const EXIT = `redis.call('ZREM', KEYS[1], ARGV[1])${COUNT_USER_ENTRIES}`;
+// The sweep's claim on an expired entry: -1 when another instance removed it first. Same ARGV as EXIT.
+const CLAIM = `if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end${COUNT_USER_ENTRIES}`;
 
 /**
  * Presence in Redis: per room a sorted set of `<userId>:<instanceId>` scored by expiry time. Each
@@ -114,10 +116,9 @@ export class RedisPresence implements Presence {
     const expired = await this.waited(this.client.zRangeByScore(this.key(roomId), '-inf', Date.now()));
     for (const entry of expired) {
       // ZREM answers 1 to exactly one instance, so each vanished user is announced once.
-      if ((await this.waited(this.client.zRem(this.key(roomId), entry))) !== 1) continue;
       const userId = Number(entry.split(':')[0]);
-      const stillHere = (await this.liveEntries(roomId)).some((live) => live.startsWith(`${userId}:`));
-      if (!stillHere) gone.push({ roomId, userId });
+      const left = await this.waited(this.client.eval(CLAIM, { keys: [this.key(roomId)], arguments: [entry, String(Date.now()), `${userId}:`] }));
+      if (left === 0) gone.push({ roomId, userId });
     }
     // A room nobody is in leaves the set of rooms to sweep (an entry's arrival adds it back).
     if ((await this.waited(this.client.zCard(this.key(roomId)))) === 0) await this.waited(this.client.sRem(this.roomsKey, String(roomId)));

@@ -59,6 +59,12 @@ describe('presence in Redis', () => {
       expect(await alive.enter(6, 7)).toBe(true);
       await redis.zAdd(`${prefix}:presence:6`, { score: Date.now() - 1, value: '7:another-crashed-instance' });
       expect(await alive.exit(6, 7)).toBe(true);
+      // The sweep removes a crashed instance's entry of someone still here on another instance
+      // without announcing them gone.
+      expect(await other.enter(8, 9)).toBe(true);
+      await redis.zAdd(`${prefix}:presence:8`, { score: Date.now() - 1, value: '9:a-crashed-instance' });
+      expect((await alive.sweep()).filter(({ roomId }) => roomId === 8)).toEqual([]);
+      expect(await redis.zScore(`${prefix}:presence:8`, '9:a-crashed-instance')).toBeNull();
     } finally {
       await other.close();
     }
