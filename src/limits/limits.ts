@@ -1,7 +1,7 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { RedisWaitExceeded, withinRedisWait } from '../realtime/redis-client.js';
+import { RedisWaitExceeded, withinRedisWait } from '../realtime/redis-wait.js';
 import { SocketQuota } from './socket-quota.js';
 
 /** Go ahead, or wait this many seconds (sent as Retry-After). */

@@ -1,4 +1,5 @@
-import { redisClient, redisClientWithTimeouts, withinRedisWait } from './redis-client.js';
+import { redisClient, redisClientWithTimeouts } from './redis-client.js';
+import { withinRedisWait } from './redis-wait.js';
 import type { Logger } from '../log.js';
 import type { Bus, BusEvent, BusHandler } from './bus.js';
 

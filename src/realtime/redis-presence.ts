@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { redisClient, withinRedisWait } from './redis-client.js';
+import { redisClient } from './redis-client.js';
+import { withinRedisWait } from './redis-wait.js';
 import type { Logger } from '../log.js';
 import type { Presence } from './presence.js';
 

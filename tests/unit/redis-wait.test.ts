@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RedisWaitExceeded, withinRedisWait } from '../../src/realtime/redis-client.js';
+import { RedisWaitExceeded, withinRedisWait } from '../../src/realtime/redis-wait.js';
 
 describe('waiting on Redis', () => {
   it('gives the answer that comes in time', async () => {
