@@ -96,7 +96,12 @@ describe('/metrics', () => {
     expect((await bob.edit(slug, seq, 'not yours')).status).toBe(403);
     expect((await ada.edit(slug, seq, 'counted, edited')).status).toBe(200);
     await bobTab.waitFor('the edit', hasItem(seq, 'counted, edited'));
-    const after = await until((text) => sample(text, 'hubbub_delivery_seconds_count') >= sample(before, 'hubbub_delivery_seconds_count') + 2);
+    // The nudges come back over Redis after the local delivery: wait for those counts too.
+    const grown = (text: string, name: string, labels: Record<string, string> = {}) => sample(text, name, labels) - sample(before, name, labels) >= 2;
+    const after = await until(
+      (text) =>
+        grown(text, 'hubbub_delivery_seconds_count') && grown(text, 'hubbub_bus_published_total', { type: 'change' }) && grown(text, 'hubbub_bus_received_total', { type: 'change' }),
+    );
 
     const moved = (name: string, labels: Record<string, string> = {}) => sample(after, name, labels) - sample(before, name, labels);
     expect(moved('hubbub_messages_accepted_total', { action: 'send', via: 'http' })).toBe(1);
