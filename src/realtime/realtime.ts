@@ -35,7 +35,7 @@ export class Realtime {
     private readonly db: Db,
   ) {}
 
-  /** People whose instance died without a goodbye expire from presence; announce them as gone. */
+  /** People whose instance died without a goodbye stop counting in presence; announce them as gone. */
   private sweepVanished(db: Db, everyMs: number) {
     this.sweeper = setInterval(async () => {
       try {

@@ -4,42 +4,145 @@ import { withinRedisWait } from './redis-wait.js';
 import type { Logger } from '../log.js';
 import type { Presence } from './presence.js';
 
-// A user's live entries in a room, counted in Redis: entering and leaving then cost one round trip
-// each, whatever the size of the room, instead of three and two that brought the room's every entry
-// over (a crowd of N entering a room read N²/2 entries).
-const COUNT_USER_ENTRIES = `
-local n = 0
-for _, entry in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[#ARGV - 1], '+inf')) do
-  if string.sub(entry, 1, #ARGV[#ARGV]) == ARGV[#ARGV] then n = n + 1 end
+// Keys: per room a sorted set of `<userId>:<instanceId>` entries, all scored 0 so that one person's
+// entries are a lexical range; the instances, scored by the time each stops counting as alive unless
+// it renews; per instance the rooms it has entries in; and the rooms anybody is in (for the lobby).
+// An entry counts while its instance is alive, so renewing is one command whatever the number of
+// people, and a vanished instance's entries stop counting all at once when its time runs out.
+const LUA_LIVE = `
+local function alive(instances, instance, now, memo)
+  local known = memo[instance]
+  if known == nil then
+    local until_ = redis.call('ZSCORE', instances, instance)
+    known = until_ ~= false and tonumber(until_) > now
+    memo[instance] = known
+  end
+  return known
 end
-return n`;
-// KEYS: room, rooms. ARGV: expiry, member, room id, now, "<userId>:".
-const ENTER = `redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[3])${COUNT_USER_ENTRIES}`;
-// KEYS: room. ARGV: member, now, "<userId>:".
-const EXIT = `redis.call('ZREM', KEYS[1], ARGV[1])${COUNT_USER_ENTRIES}`;
-// The sweep's claim on an expired entry: -1 when another instance removed it first. Same ARGV as EXIT.
-const CLAIM = `if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end${COUNT_USER_ENTRIES}`;
+-- The person's entries of live instances in the room.
+local function count(room, instances, user, now, memo)
+  local n = 0
+  for _, entry in ipairs(redis.call('ZRANGEBYLEX', room, '[' .. user .. ':', '(' .. user .. ';')) do
+    if alive(instances, string.sub(entry, #user + 2), now, memo) then n = n + 1 end
+  end
+  return n
+end
+-- The distinct people of live instances in the room.
+local function people(room, instances, now, memo)
+  local seen, out = {}, {}
+  for _, entry in ipairs(redis.call('ZRANGE', room, 0, -1)) do
+    local colon = string.find(entry, ':', 1, true)
+    local user = string.sub(entry, 1, colon - 1)
+    if not seen[user] and alive(instances, string.sub(entry, colon + 1), now, memo) then
+      seen[user] = true
+      out[#out + 1] = user
+    end
+  end
+  return out
+end
+`;
+
+// KEYS: room, occupied rooms, instances, this instance's rooms. ARGV: entry, room id, now, user id.
+// Answers the person's live entries in the room, or -1 when this instance is not registered as alive
+// (a sweep took it for gone, or Redis restarted): its entries do not count until it renews.
+const ENTER = `${LUA_LIVE}
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('SADD', KEYS[4], ARGV[2])
+local memo = {}
+local instance = string.sub(ARGV[1], #ARGV[4] + 2)
+if not alive(KEYS[3], instance, tonumber(ARGV[3]), memo) then return -1 end
+return count(KEYS[1], KEYS[3], ARGV[4], tonumber(ARGV[3]), memo)`;
+
+// KEYS: room, occupied rooms, instances, this instance's rooms. ARGV: entry, room id, now, user id,
+// '1' when this instance has nobody left in the room. Answers the person's live entries left.
+const EXIT = `${LUA_LIVE}
+redis.call('ZREM', KEYS[1], ARGV[1])
+if ARGV[5] == '1' then redis.call('SREM', KEYS[4], ARGV[2]) end
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
+return count(KEYS[1], KEYS[3], ARGV[4], tonumber(ARGV[3]), {})`;
+
+// KEYS: room, instances. ARGV: now.
+const MEMBERS = `${LUA_LIVE}
+return people(KEYS[1], KEYS[2], tonumber(ARGV[1]), {})`;
+
+// KEYS: occupied rooms, instances. ARGV: now, room key prefix. Answers room id, count, room id, ...
+const COUNTS = `${LUA_LIVE}
+local out, memo = {}, {}
+for _, roomId in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  out[#out + 1] = roomId
+  out[#out + 1] = #people(ARGV[2] .. roomId, KEYS[2], tonumber(ARGV[1]), memo)
+end
+return out`;
+
+// KEYS: instances. ARGV: instance id, alive until. Answers 1 when it was registered before (0: its
+// entries are gone, after a sweep or a Redis restart, and must be written again).
+const RENEW = `local was = redis.call('ZSCORE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+if was then return 1 end
+return 0`;
+
+// KEYS: instances, occupied rooms. ARGV: now, room key prefix, instance rooms key prefix.
+// Removes every instance whose time ran out, with its entries, in one atomic step (so no two
+// sweepers, nor an instance renewing meanwhile, see it half removed). Answers room id, user id, ...
+// for each person who is now in that room on no live instance, once each.
+const SWEEP = `${LUA_LIVE}
+local now = tonumber(ARGV[1])
+local memo, gone, announced = {}, {}, {}
+for _, instance in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
+  memo[instance] = false
+  local roomsKey = ARGV[3] .. instance
+  for _, roomId in ipairs(redis.call('SMEMBERS', roomsKey)) do
+    local room = ARGV[2] .. roomId
+    for _, entry in ipairs(redis.call('ZRANGE', room, 0, -1)) do
+      local colon = string.find(entry, ':', 1, true)
+      if string.sub(entry, colon + 1) == instance then
+        redis.call('ZREM', room, entry)
+        local user = string.sub(entry, 1, colon - 1)
+        local key = roomId .. ':' .. user
+        if not announced[key] and count(room, KEYS[1], user, now, memo) == 0 then
+          announced[key] = true
+          gone[#gone + 1] = roomId
+          gone[#gone + 1] = user
+        end
+      end
+    end
+    if redis.call('ZCARD', room) == 0 then redis.call('SREM', KEYS[2], roomId) end
+  end
+  redis.call('DEL', roomsKey)
+  redis.call('ZREM', KEYS[1], instance)
+end
+return gone`;
 
 /**
- * Presence in Redis: per room a sorted set of `<userId>:<instanceId>` scored by expiry time. Each
- * instance refreshes its own entries every heartbeat; entries of a crashed instance expire by
- * themselves, and the first instance to sweep them announces those users as gone.
+ * Presence in Redis. Each instance renews its own liveness every third of the TTL (one command,
+ * however many people it holds); entering and leaving a room are one script each. When an instance
+ * vanishes, its entries stop counting once its time runs out, and the first instance to sweep removes
+ * them and announces those people as gone (those still here on another instance are not).
  */
 export class RedisPresence implements Presence {
   private readonly client;
   private readonly instanceId = randomUUID();
   private readonly mine = new Map<number, Set<number>>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private rewriting: Promise<void> | undefined;
 
-  private readonly key: (roomId: number) => string;
-  private readonly roomsKey: string;
+  private readonly roomPrefix: string;
+  private readonly occupiedKey: string;
+  private readonly instancesKey: string;
+  private readonly instanceRoomsPrefix: string;
+  private readonly myRoomsKey: string;
 
   private constructor(url: string, prefix: string, private readonly ttlMs: number, log: Logger) {
-    this.key = (roomId) => `${prefix}:presence:${roomId}`;
-    this.roomsKey = `${prefix}:presence:rooms`;
+    // Not the keys of earlier versions (entries scored by their own expiry): during a rolling upgrade
+    // the two kinds of instance simply do not see each other's people.
+    this.roomPrefix = `${prefix}:people:room:`;
+    this.occupiedKey = `${prefix}:people:rooms`;
+    this.instancesKey = `${prefix}:people:instances`;
+    this.instanceRoomsPrefix = `${prefix}:people:instance-rooms:`;
+    this.myRoomsKey = this.instanceRoomsPrefix + this.instanceId;
     // Fails fast while Redis is away (pages then show nobody rather than hang); entries come back
-    // with the next refresh, which also runs as soon as the connection is back.
+    // with the next renewal, which also runs as soon as the connection is back.
     this.client = redisClient({ url, disableOfflineQueue: true });
     this.client.on('error', (error: Error) => log.warn({ err: error.message }, 'redis presence connection problem'));
   }
@@ -47,9 +150,10 @@ export class RedisPresence implements Presence {
   static async connect(url: string, prefix: string, log: Logger, ttlMs = 30_000): Promise<RedisPresence> {
     const presence = new RedisPresence(url, prefix, ttlMs, log);
     await presence.client.connect();
+    await presence.renew();
     // A restarted Redis has forgotten everyone: put this instance's people back at once.
-    presence.client.on('ready', () => void presence.refresh().catch(() => {}));
-    presence.heartbeat = setInterval(() => void presence.refresh().catch(() => {}), ttlMs / 3);
+    presence.client.on('ready', () => void presence.renew().catch(() => {}));
+    presence.heartbeat = setInterval(() => void presence.renew().catch(() => {}), ttlMs / 3);
     presence.heartbeat.unref();
     return presence;
   }
@@ -59,78 +163,103 @@ export class RedisPresence implements Presence {
     return withinRedisWait('presence', command);
   }
 
-  private member(userId: number) {
-    return `${userId}:${this.instanceId}`;
+  private roomKey(roomId: number) {
+    return this.roomPrefix + roomId;
   }
 
-  private async liveEntries(roomId: number): Promise<string[]> {
-    return this.waited(this.client.zRangeByScore(this.key(roomId), Date.now(), '+inf'));
+  /** One command; when Redis had lost this instance, its people are written again. */
+  private async renew(): Promise<void> {
+    const known = await this.waited(this.client.eval(RENEW, { keys: [this.instancesKey], arguments: [this.instanceId, String(Date.now() + this.ttlMs)] }));
+    if (known === 0) await this.rewrite();
   }
 
   /** Every room's entries at once: commands issued together go to Redis in one write. */
-  private async refresh(): Promise<void> {
-    const expiry = Date.now() + this.ttlMs;
-    const occupied = [...this.mine].filter(([, users]) => users.size > 0);
-    await Promise.all(
-      occupied.map(([roomId, users]) => this.waited(this.client.zAdd(this.key(roomId), [...users].map((userId) => ({ score: expiry, value: this.member(userId) }))))),
-    );
-    // Also undoes a sweep that dropped a room from the set just as someone entered it.
-    if (occupied.length > 0) await this.waited(this.client.sAdd(this.roomsKey, occupied.map(([roomId]) => String(roomId))));
+  private rewrite(): Promise<void> {
+    this.rewriting ??= (async () => {
+      const occupied = [...this.mine].filter(([, users]) => users.size > 0);
+      if (occupied.length === 0) return;
+      const roomIds = occupied.map(([roomId]) => String(roomId));
+      await Promise.all([
+        ...occupied.map(([roomId, users]) => this.waited(this.client.zAdd(this.roomKey(roomId), [...users].map((userId) => ({ score: 0, value: this.entry(userId) }))))),
+        this.waited(this.client.sAdd(this.occupiedKey, roomIds)),
+        this.waited(this.client.sAdd(this.myRoomsKey, roomIds)),
+      ]);
+    })().finally(() => {
+      this.rewriting = undefined;
+    });
+    return this.rewriting;
+  }
+
+  private entry(userId: number) {
+    return `${userId}:${this.instanceId}`;
+  }
+
+  private keys(roomId: number) {
+    return [this.roomKey(roomId), this.occupiedKey, this.instancesKey, this.myRoomsKey];
   }
 
   async enter(roomId: number, userId: number): Promise<boolean> {
     const users = this.mine.get(roomId) ?? new Set<number>();
     this.mine.set(roomId, users);
     users.add(userId);
-    const now = Date.now();
     const entries = await this.waited(
-      this.client.eval(ENTER, { keys: [this.key(roomId), this.roomsKey], arguments: [String(now + this.ttlMs), this.member(userId), String(roomId), String(now), `${userId}:`] }),
+      this.client.eval(ENTER, { keys: this.keys(roomId), arguments: [this.entry(userId), String(roomId), String(Date.now()), String(userId)] }),
     );
-    return entries === 1;
+    if (entries !== -1) return entries === 1;
+    // Taken for gone: renew (which writes everyone back), then count again.
+    await this.renew();
+    return (await this.entriesOf(roomId, userId)) === 1;
   }
 
   async exit(roomId: number, userId: number): Promise<boolean> {
-    this.mine.get(roomId)?.delete(userId);
-    const entries = await this.waited(this.client.eval(EXIT, { keys: [this.key(roomId)], arguments: [this.member(userId), String(Date.now()), `${userId}:`] }));
+    const users = this.mine.get(roomId);
+    users?.delete(userId);
+    if (users?.size === 0) this.mine.delete(roomId);
+    const lastHere = users === undefined || users.size === 0 ? '1' : '0';
+    const entries = await this.waited(
+      this.client.eval(EXIT, { keys: this.keys(roomId), arguments: [this.entry(userId), String(roomId), String(Date.now()), String(userId), lastHere] }),
+    );
     return entries === 0;
   }
 
+  /** The person's entries in the room on live instances. */
+  private async entriesOf(roomId: number, userId: number): Promise<number> {
+    const entries = await this.waited(this.client.zRangeByLex(this.roomKey(roomId), `[${userId}:`, `(${userId};`));
+    const instances = await Promise.all(entries.map((entry) => this.waited(this.client.zScore(this.instancesKey, entry.slice(String(userId).length + 1)))));
+    return instances.filter((until) => until !== null && until > Date.now()).length;
+  }
+
   async members(roomId: number): Promise<number[]> {
-    const entries = await this.liveEntries(roomId);
-    return [...new Set(entries.map((entry) => Number(entry.split(':')[0])))];
+    const ids = (await this.waited(this.client.eval(MEMBERS, { keys: [this.roomKey(roomId), this.instancesKey], arguments: [String(Date.now())] }))) as string[];
+    return ids.map(Number);
   }
 
   async counts(): Promise<Map<number, number>> {
-    const roomIds = (await this.waited(this.client.sMembers(this.roomsKey))).map(Number);
-    const counts = await Promise.all(roomIds.map(async (roomId) => [roomId, (await this.members(roomId)).length] as const));
-    return new Map(counts);
+    const flat = (await this.waited(
+      this.client.eval(COUNTS, { keys: [this.occupiedKey, this.instancesKey], arguments: [String(Date.now()), this.roomPrefix] }),
+    )) as Array<string | number>;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < flat.length; i += 2) counts.set(Number(flat[i]), Number(flat[i + 1]));
+    return counts;
   }
 
-  /** The rooms are swept side by side, so a sweep costs a few round trips, not a few per room. */
+  /** One script, whatever the number of rooms: usually it finds no instance gone and does nothing. */
   async sweep(): Promise<Array<{ roomId: number; userId: number }>> {
-    const roomIds = (await this.waited(this.client.sMembers(this.roomsKey))).map(Number);
-    return (await Promise.all(roomIds.map((roomId) => this.sweepRoom(roomId)))).flat();
-  }
-
-  private async sweepRoom(roomId: number): Promise<Array<{ roomId: number; userId: number }>> {
+    const flat = (await this.waited(
+      this.client.eval(SWEEP, { keys: [this.instancesKey, this.occupiedKey], arguments: [String(Date.now()), this.roomPrefix, this.instanceRoomsPrefix] }),
+    )) as string[];
     const gone: Array<{ roomId: number; userId: number }> = [];
-    const expired = await this.waited(this.client.zRangeByScore(this.key(roomId), '-inf', Date.now()));
-    for (const entry of expired) {
-      // ZREM answers 1 to exactly one instance, so each vanished user is announced once.
-      const userId = Number(entry.split(':')[0]);
-      const left = await this.waited(this.client.eval(CLAIM, { keys: [this.key(roomId)], arguments: [entry, String(Date.now()), `${userId}:`] }));
-      if (left === 0) gone.push({ roomId, userId });
-    }
-    // A room nobody is in leaves the set of rooms to sweep (an entry's arrival adds it back).
-    if ((await this.waited(this.client.zCard(this.key(roomId)))) === 0) await this.waited(this.client.sRem(this.roomsKey, String(roomId)));
+    for (let i = 0; i < flat.length; i += 2) gone.push({ roomId: Number(flat[i]), userId: Number(flat[i + 1]) });
     return gone;
   }
 
+  /** Leaves quietly (a restart: the people come back on another instance): this instance's entries go. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
-    for (const [roomId, users] of this.mine) {
-      for (const userId of users) await this.waited(this.client.zRem(this.key(roomId), this.member(userId))).catch(() => 0);
-    }
+    this.mine.clear();
+    // Marked as gone at once; the sweep then removes its entries without announcing anybody twice.
+    await this.waited(this.client.zAdd(this.instancesKey, { score: 0, value: this.instanceId })).catch(() => 0);
+    await this.waited(this.client.eval(SWEEP, { keys: [this.instancesKey, this.occupiedKey], arguments: ['0', this.roomPrefix, this.instanceRoomsPrefix] })).catch(() => []);
     await this.client.quit().catch(() => {});
   }
 }

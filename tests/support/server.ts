@@ -20,7 +20,7 @@ export interface TestServers {
   close(): Promise<{ leftPresenceKeys: string[] }>;
 }
 
-const PRESENCE_ROOMS_KEY = 'hubbub:presence:rooms';
+const PRESENCE_ROOMS_KEY = 'hubbub:people:rooms';
 // Far more rooms than any test file creates.
 const ROOM_ID_SPAN = 10_000;
 
@@ -91,7 +91,7 @@ async function cleanRedis(firstRoomId: number): Promise<string[]> {
   try {
     const roomIds = (await redis.sMembers(PRESENCE_ROOMS_KEY)).filter(ours);
     const existing: string[] = [];
-    for (const key of roomIds.map((id) => `hubbub:presence:${id}`)) if ((await redis.exists(key)) === 1) existing.push(key);
+    for (const key of roomIds.map((id) => `hubbub:people:room:${id}`)) if ((await redis.exists(key)) === 1) existing.push(key);
     if (existing.length > 0) await redis.del(existing);
     if (roomIds.length > 0) await redis.sRem(PRESENCE_ROOMS_KEY, roomIds);
     return existing;
