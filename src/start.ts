@@ -30,10 +30,24 @@ export async function startServer(config: Config, { logTo, ...options }: { leave
   const log = createLogger(config.logLevel, logTo ?? (config.logFormat === 'pretty' ? prettyOutput() : undefined));
   const metrics = new Metrics();
   metrics.collectProcessMetrics();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
+  // Redis's connections (and loading its client) go on while the database opens and migrates.
+  const [opened, connected, limited] = await Promise.allSettled([
+    openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log }),
+    Realtime.connect({ log, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix }),
+    Limits.start(config, log),
+  ]);
+  if (opened.status === 'rejected' || connected.status === 'rejected' || limited.status === 'rejected') {
+    await Promise.allSettled([
+      opened.status === 'fulfilled' ? opened.value.close() : undefined,
+      connected.status === 'fulfilled' ? Promise.all([connected.value.transport.close(), connected.value.presence.close()]) : undefined,
+      limited.status === 'fulfilled' ? limited.value.close() : undefined,
+    ]);
+    throw [opened, connected, limited].find((part): part is PromiseRejectedResult => part.status === 'rejected')!.reason;
+  }
+  const database = opened.value;
+  const limits = limited.value;
   const secret = await resolveSecret(database.db, config.secret);
-  const realtime = await Realtime.start({ db: database.db, log, redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, metrics, ...options });
-  const limits = await Limits.start(config, log);
+  const realtime = await Realtime.start({ db: database.db, log, metrics, ...options, connected: connected.value });
   const app = createApp({ db: database.db, config, secret, log, realtime, limits, metrics });
 
   // Frames from clients are small; a larger one is refused (close 1009) before it is buffered.

@@ -21,6 +21,12 @@ export interface RealtimeOptions {
   metrics?: Metrics;
 }
 
+/** The parts of Realtime shared between instances (through Redis when scaled). */
+export interface Connected {
+  transport: Bus;
+  presence: Presence;
+}
+
 /** Everything live on one instance: the bus, presence, the rooms' sockets and the lobby's. */
 export class Realtime {
   private sweeper: NodeJS.Timeout | undefined;
@@ -50,11 +56,31 @@ export class Realtime {
     this.sweeper.unref();
   }
 
-  static async start({ db, log, redisUrl, redisPrefix = 'hubbub', leaveGraceMs = 3000, replayLimit = 500, metrics = new Metrics() }: RealtimeOptions): Promise<Realtime> {
-    // Redis's client is imported only when there is a Redis to talk to.
-    const transport = redisUrl ? await (await import('./redis-bus.js')).RedisBus.connect(redisUrl, redisPrefix, log) : new InProcessBus();
+  /**
+   * The bus and presence: in Redis when there is one (its client is imported only then), else in
+   * this process. Needs no database, so a start runs it while the database opens.
+   */
+  static async connect({ log, redisUrl, redisPrefix = 'hubbub' }: Pick<RealtimeOptions, 'log' | 'redisUrl' | 'redisPrefix'>): Promise<Connected> {
+    if (!redisUrl) return { transport: new InProcessBus(), presence: new InProcessPresence() };
+    const [{ RedisBus }, { RedisPresence }] = await Promise.all([import('./redis-bus.js'), import('./redis-presence.js')]);
+    const [transport, presence] = await Promise.allSettled([RedisBus.connect(redisUrl, redisPrefix, log), RedisPresence.connect(redisUrl, redisPrefix, log)]);
+    if (transport.status === 'fulfilled' && presence.status === 'fulfilled') return { transport: transport.value, presence: presence.value };
+    await Promise.allSettled([transport, presence].map((part) => (part.status === 'fulfilled' ? part.value.close() : undefined)));
+    throw transport.status === 'rejected' ? transport.reason : (presence as PromiseRejectedResult).reason;
+  }
+
+  static async start({
+    db,
+    log,
+    redisUrl,
+    redisPrefix = 'hubbub',
+    leaveGraceMs = 3000,
+    replayLimit = 500,
+    metrics = new Metrics(),
+    connected,
+  }: RealtimeOptions & { connected?: Connected }): Promise<Realtime> {
+    const { transport, presence } = connected ?? (await Realtime.connect({ log, redisUrl, redisPrefix }));
     const bus = meteredBus(transport, metrics);
-    const presence = redisUrl ? await (await import('./redis-presence.js')).RedisPresence.connect(redisUrl, redisPrefix, log) : new InProcessPresence();
     const hub = new Hub({ db, bus, presence, log, leaveGraceMs, replayLimit, metrics });
     const lobby = new LobbyLive({ db, bus, presence, log });
     await lobby.start();
