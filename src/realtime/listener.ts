@@ -42,11 +42,19 @@ export class Change {
 export class FrameMemo {
   private readonly frames = new Map<string, Buffer>();
 
+  /** `max`: a memo kept from one delivery to the next forgets its oldest frames beyond this many. */
+  constructor(private readonly max = Infinity) {}
+
+  clear(): void {
+    this.frames.clear();
+  }
+
   get(key: string, build: () => string): Buffer {
     let frame = this.frames.get(key);
     if (!frame) {
       frame = Buffer.from(build());
       this.frames.set(key, frame);
+      if (this.frames.size > this.max) this.frames.delete(this.frames.keys().next().value!);
     }
     return frame;
   }

@@ -24,7 +24,10 @@ export function pageListener(options: {
       // The author's own copy carries the edit and delete forms (an administrator's, delete forms on
       // every message); everyone else shares one frame.
       const personal = controls.some((forms) => forms !== 'none');
-      send(personal ? frame() : memo.get(`page ${after} ${last}`, frame));
+      // The memo outlives one delivery (room-feed.ts), so the key names the frame's content: the
+      // changes between `after` and `last`. Each change takes a new seq, so a change can only leave
+      // that range later (edited or deleted anew), never join it: the same count is the same changes.
+      send(personal ? frame() : memo.get(`page ${after} ${last} ${changes.length}`, frame));
     },
     people(list: PeopleList) {
       send(list.html());

@@ -14,6 +14,11 @@ const RETRY_MAX_MS = 2000;
 // Under load, runs of the feed start at least this far apart (a lone change goes out at once).
 const BATCH_GAP_MS = 4;
 
+// Shared frames a room's feed keeps between runs (frames differ by the cursor they start from).
+const FRAMES_KEPT = 32;
+// How long after its last run a room's feed keeps what it rendered.
+const KEEP_MS = 2000;
+
 export interface RoomFeedOptions {
   db: Db;
   log: Logger;
@@ -48,6 +53,15 @@ export class RoomFeed {
   private wanted = 0;
   /** The newest change handed over by offer() and not yet sent (0: none). */
   private offered = 0;
+  /**
+   * Changes as rendered, and the frames shared by sockets, kept from one run to the next while the
+   * room is busy: a crowd arriving over a second is served by many runs, which all send the same
+   * history. A change's content never changes under its seq (an edit or delete takes a new one).
+   * Forgotten KEEP_MS after the last run, so a quiet room holds none of it.
+   */
+  private readonly rendered = new Map<number, Change>();
+  private readonly frames = new FrameMemo(FRAMES_KEPT);
+  private forget: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RoomFeedOptions) {}
 
@@ -115,7 +129,7 @@ export class RoomFeed {
       if (this.allHave(seq)) return;
       if (!quiet || !this.allHave(seq - 1)) return void this.run(seq);
       this.lastRunAt = performance.now();
-      this.send([...this.options.sockets], [new Change(message, this.options.roomSlug)], null);
+      this.send([...this.options.sockets], [this.change(message)], null);
     });
   }
 
@@ -129,6 +143,7 @@ export class RoomFeed {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.retry);
+    clearTimeout(this.forget);
   }
 
   private retryLater() {
@@ -142,7 +157,7 @@ export class RoomFeed {
   }
 
   private async deliver() {
-    const { db, replayLimit, roomId, roomSlug, sockets: current } = this.options;
+    const { db, replayLimit, roomId, sockets: current } = this.options;
     // The sockets present now; one joining during the read below is served by the next run.
     const sockets = [...current];
     if (sockets.length === 0) return;
@@ -155,13 +170,34 @@ export class RoomFeed {
     }
     const truncated = changes.length > replayLimit;
     // Each change is rendered (HTML, JSON) at most once, by the first listener that needs that form.
-    const batch = (truncated ? changes.slice(0, replayLimit) : changes).map((message) => new Change(message, roomSlug));
+    const batch = (truncated ? changes.slice(0, replayLimit) : changes).map((message) => this.change(message));
     this.send(sockets, batch, truncated ? from : null);
     // A stream reader further behind gets the next batch in the next run.
     if (truncated) {
       this.dirty = true;
       this.wanted = Infinity;
     }
+  }
+
+  /** The change as rendered before, or a new one (kept: at most a replay's worth). */
+  private change(message: MessageView): Change {
+    this.keepRendered();
+    const known = this.rendered.get(message.updatedSeq);
+    if (known?.message.id === message.id) return known;
+    const change = new Change(message, this.options.roomSlug);
+    this.rendered.set(message.updatedSeq, change);
+    if (this.rendered.size > this.options.replayLimit + 1) this.rendered.delete(this.rendered.keys().next().value!);
+    return change;
+  }
+
+  private keepRendered() {
+    if (this.forget) return void this.forget.refresh();
+    this.forget = setTimeout(() => {
+      this.forget = undefined;
+      this.rendered.clear();
+      this.frames.clear();
+    }, KEEP_MS);
+    this.forget.unref();
   }
 
   /**
@@ -171,7 +207,7 @@ export class RoomFeed {
   private send(sockets: RoomListener[], batch: Change[], reloadFrom: number | null) {
     const current = this.options.sockets;
     const last = batch[batch.length - 1]!.updatedSeq;
-    const memo = new FrameMemo();
+    const memo = this.frames;
     for (const listener of sockets) {
       if (!current.has(listener)) continue;
       if (listener.lastSeq === reloadFrom && listener.catchUp === 'reload') {

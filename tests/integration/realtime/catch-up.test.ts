@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findUserByUsername } from '../../../src/auth/users.js';
 import { prepared } from '../../../src/db/prepared.js';
 import type { Room, User } from '../../../src/db/schema.js';
-import { appendedView, appendMessage } from '../../../src/messages/queries.js';
+import { appendedView, appendMessage, changeMessage } from '../../../src/messages/queries.js';
 import { pageListener } from '../../../src/realtime/page-listener.js';
 import { findRoomBySlug, insertRoom } from '../../../src/rooms/queries.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
@@ -155,5 +155,37 @@ describe('a nudge', () => {
     expect(behind.seqs()).toEqual([first, second, third, unannounced, fifth]);
     expect(reads() - joinReads, 'read, since the pages lacked one').toBe(1);
     vi.restoreAllMocks();
+  });
+});
+
+describe('pages arriving one after another (a crowd)', () => {
+  // The room's feed keeps what it rendered from one run to the next while the room is busy; a page
+  // arriving after an edit must get the message as it is now, never the copy rendered before.
+  it('share the history frame, and one arriving after an edit gets the edited message', async () => {
+    for (const username of ['bob_crowd', 'cy_crowd']) await new Browser(t.app).post('/signup/', validSignup({ username }));
+    const bob = (await findUserByUsername(t.db, 'bob_crowd'))!;
+    const cy = (await findUserByUsername(t.db, 'cy_crowd'))!;
+    const room = (await insertRoom(t.db, { slug: 'crowd-feed', name: 'Crowd feed', description: '', image: 'game', createdBy: bob.id }))!;
+    // Bob's messages, read by Cy: no edit or delete forms on them (Ada, the first account, is an
+    // administrator), so every page gets the shared frame.
+    for (const body of ['first', 'second', 'third']) await appendMessage(t.db, { roomId: room.id, authorId: bob.id, body, clientId: null });
+    const frames = (listener: { frames: Array<string | Buffer> }) => listener.frames.map(String).join('');
+    const arrive = async () => {
+      const frames: Array<string | Buffer> = [];
+      const socket = pageListener({ user: cy, sessionId: null, after: 0, send: (frame) => frames.push(frame), close: () => {} });
+      await t.realtime.hub.join(room.id, room.slug, socket);
+      return { frames };
+    };
+    const early = await arrive();
+    const alsoEarly = await arrive();
+    expect(frames(early)).toContain('second');
+    expect(alsoEarly.frames[0]).toBeInstanceOf(Buffer);
+    expect(alsoEarly.frames[0]).toBe(early.frames[0]);
+
+    await changeMessage(t.db, room.id, 2, bob, 'second, edited');
+    const late = await arrive();
+    expect(itemSeqs(frames(late))).toEqual([1, 3, 2]);
+    expect(frames(late)).toContain('second, edited');
+    expect(frames(late)).not.toMatch(/>second</);
   });
 });
