@@ -2,6 +2,7 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
+import { readTogether } from '../db/read-together.js';
 import { type User, sessions, users } from '../db/schema.js';
 import { generateToken, tokenId } from './tokens.js';
 
@@ -104,7 +105,7 @@ async function readSession(db: Db, id: string, now: number): Promise<{ session: 
   const hit = recent.byId.get(id);
   if (hit && now - hit.readAt < RECENT_MS) return hit;
   const forgets = recent.forgets;
-  const [row] = await sessionWithUser(db).execute({ id });
+  const row = await sessionReader(db)(id);
   recent.byId.delete(id);
   if (!row || recent.forgets !== forgets) return row;
   recent.byId.set(id, { ...row, readAt: now });
@@ -112,17 +113,23 @@ async function readSession(db: Db, id: string, now: number): Promise<{ session: 
   return row;
 }
 
-/** Looks the token up by its hash; ends it when idle or too old; otherwise pushes the idle expiry on. */
-const sessionWithUser = (db: Db) =>
-  prepared(db, 'session_with_user', () =>
+const sessionsWithUsers = (db: Db) =>
+  prepared(db, 'sessions_with_users', () =>
     db
       .select({ session: sessions, user: users })
       .from(sessions)
       .innerJoin(users, eq(sessions.userId, users.id))
-      .where(eq(sessions.id, sql.placeholder('id')))
-      .prepare('session_with_user'),
+      .where(sql`${sessions.id} = any(${sql.placeholder('ids')})`)
+      .prepare('sessions_with_users'),
   );
 
+// A crowd connecting at once reads many sessions: read together under load.
+const sessionReader = (db: Db) =>
+  prepared(db, 'session_reader', () =>
+    readTogether(async (ids: string[]) => new Map((await sessionsWithUsers(db).execute({ ids })).map((row) => [row.session.id, row]))),
+  );
+
+/** Looks the token up by its hash; ends it when idle or too old; otherwise pushes the idle expiry on. */
 export async function validateSessionToken(db: Db, token: string, policy: SessionPolicy): Promise<SessionValidation> {
   const id = tokenId(token);
   const now = Date.now();

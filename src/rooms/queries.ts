@@ -1,6 +1,7 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
+import { readTogether } from '../db/read-together.js';
 import { messages, type Room, rooms } from '../db/schema.js';
 import { roomImageUrl } from './images.js';
 
@@ -11,18 +12,24 @@ export function listRooms(db: Db): Promise<Room[]> {
   return allRooms(db).execute();
 }
 
-const roomBySlug = (db: Db) =>
-  prepared(db, 'room_by_slug', () =>
+const roomsBySlugs = (db: Db) =>
+  prepared(db, 'rooms_by_slugs', () =>
     db
       .select()
       .from(rooms)
-      .where(eq(rooms.slug, sql.placeholder('slug')))
-      .prepare('room_by_slug'),
+      .where(sql`${rooms.slug} = any(${sql.placeholder('slugs')})`)
+      .prepare('rooms_by_slugs'),
   );
 
+// Every request in a room (its page, its socket, a send) reads the room: read together under load.
+const roomReader = (db: Db) =>
+  prepared(db, 'room_reader', () =>
+    readTogether(async (slugs: string[]) => new Map((await roomsBySlugs(db).execute({ slugs })).map((room) => [room.slug, room]))),
+  );
+
+/** The room as it is now (read after this call, perhaps together with other requests' reads). */
 export async function findRoomBySlug(db: Db, slug: string): Promise<Room | null> {
-  const [room] = await roomBySlug(db).execute({ slug });
-  return room ?? null;
+  return (await roomReader(db)(slug)) ?? null;
 }
 
 // Rooms read for a write in the last RECENT_MS, per database, by slug: at most one entry a room.
