@@ -26,14 +26,7 @@ const HTMX_CONFIG = JSON.stringify({
 export const Layout: FC<{ title: string; user?: User | null; live?: boolean; children?: Child }> = ({ title, user, live, children }) =>
   html`<!doctype html>${(
     <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${title} · Hubbub`}</title>
-        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
-        <link rel="stylesheet" href="/static/css/app.css" />
-        {live ? <LiveScripts /> : null}
-      </head>
+      {head(title, live)}
       <body>
         <header class="topbar">
           <a class="brand" href="/">
@@ -65,12 +58,9 @@ const SignedInAs: FC<{ user: User }> = ({ user }) => (
 
 // Not deferred: the extensions must register before htmx first processes the page, or the
 // socket silently never opens (a deferred htmx can start before a later deferred extension arrives).
-const LiveScripts: FC = () => (
-  <>
-    <meta name="htmx-config" content={HTMX_CONFIG} />
-    <script src="/static/vendor/htmx/htmx.min.js" />
-    <script src="/static/vendor/htmx/ext/hx-ws.min.js" />
-    <script src="/static/vendor/htmx/ext/hx-upsert.min.js" />
-    <script src="/static/js/live.js" />
-  </>
-);
+// The head is a template, not JSX: hono/jsx renders meta, title, link and script as components that
+// look after hoisting and de-duplication, which a whole page's head paid for on every request.
+const LIVE_SCRIPTS = html`<meta name="htmx-config" content="${HTMX_CONFIG}" /><script src="/static/vendor/htmx/htmx.min.js"></script><script src="/static/vendor/htmx/ext/hx-ws.min.js"></script><script src="/static/vendor/htmx/ext/hx-upsert.min.js"></script><script src="/static/js/live.js"></script>`;
+
+const head = (title: string, live: boolean | undefined) =>
+  html`<head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" /><title>${title} · Hubbub</title><link rel="icon" href="/static/favicon.svg" type="image/svg+xml" /><link rel="stylesheet" href="/static/css/app.css" />${live ? LIVE_SCRIPTS : ''}</head>`;

@@ -1,4 +1,6 @@
+import { raw } from 'hono/html';
 import type { FC } from 'hono/jsx';
+import type { HtmlEscapedString } from 'hono/utils/html';
 import type { Room, User } from '../../src/db/schema.js';
 import { ROOM_IMAGES, roomImageUrl } from '../../src/rooms/images.js';
 import { Field, type FormErrors, FormAlert } from '../form.js';
@@ -30,9 +32,13 @@ export const LobbyPage: FC<LobbyProps> = ({ user, rooms, counts, newRoom = {}, e
         <RoomCards rooms={rooms} counts={counts} />
       </section>
     </Live>
-    <NewRoomForm values={newRoom} errors={errors} />
+    {newRoom.name === undefined && newRoom.description === undefined && newRoom.image === undefined && !errors ? blankNewRoomForm() : <NewRoomForm values={newRoom} errors={errors} />}
   </Layout>
 );
+
+// The form as every lobby shows it (nothing typed, no errors), rendered once.
+let blank: HtmlEscapedString | undefined;
+const blankNewRoomForm = () => (blank ??= raw(String(<NewRoomForm values={{}} />)));
 
 const NewRoomForm: FC<{ values: NewRoomValues; errors?: FormErrors | undefined }> = ({ values, errors = {} }) => (
   <section class="card new-room" aria-labelledby="new-room-title" id="new-room">
