@@ -2,7 +2,7 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
-import { readTogether } from '../db/read-together.js';
+import { readTogether } from '../read-together.js';
 import { type User, sessions, users } from '../db/schema.js';
 import { generateToken, tokenId } from './tokens.js';
 

@@ -1,4 +1,6 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { prepared } from '../db/prepared.js';
+import { readTogether } from '../read-together.js';
 import type { Db } from '../db/client.js';
 import { settings, type User, users } from '../db/schema.js';
 import { usernameSkeleton } from './usernames.js';
@@ -67,13 +69,24 @@ export async function findUserById(db: Db, id: number): Promise<User | null> {
 /** What lists of people show of each. */
 export type PublicPerson = Pick<User, 'id' | 'username' | 'firstName' | 'lastName' | 'icon' | 'isGuest'>;
 
+const peopleByIds = (db: Db) =>
+  prepared(db, 'people_by_ids', () =>
+    db
+      .select({ id: users.id, username: users.username, firstName: users.firstName, lastName: users.lastName, icon: users.icon, isGuest: users.isGuest })
+      .from(users)
+      .where(sql`${users.id} = any(${sql.placeholder('ids')})`)
+      .prepare('people_by_ids'),
+  );
+
+// Every room page and presence list names the people here: read together under load.
+const personReader = (db: Db) =>
+  prepared(db, 'person_reader', () => readTogether(async (ids: number[]) => new Map((await peopleByIds(db).execute({ ids })).map((person) => [person.id, person]))));
+
 /** The people with these ids, in no particular order; ids of no one are left out. */
 export async function findPeopleByIds(db: Db, ids: number[]): Promise<PublicPerson[]> {
-  if (ids.length === 0) return [];
-  return db
-    .select({ id: users.id, username: users.username, firstName: users.firstName, lastName: users.lastName, icon: users.icon, isGuest: users.isGuest })
-    .from(users)
-    .where(inArray(users.id, ids));
+  const read = personReader(db);
+  const people = await Promise.all(ids.map((id) => read(id)));
+  return people.filter((person) => person !== undefined);
 }
 
 /** What any page or API client may see of a user. */

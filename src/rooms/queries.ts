@@ -1,15 +1,18 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
-import { readTogether } from '../db/read-together.js';
+import { readTogether } from '../read-together.js';
 import { messages, type Room, rooms } from '../db/schema.js';
 import { roomImageUrl } from './images.js';
 
 const allRooms = (db: Db) => prepared(db, 'all_rooms', () => db.select().from(rooms).orderBy(asc(rooms.id)).prepare('all_rooms'));
 
+// Every lobby page and lobby refresh lists the rooms: read together under load.
+const roomLister = (db: Db) => prepared(db, 'room_lister', () => readTogether(async () => new Map([[0, await allRooms(db).execute()]])));
+
 /** Every room, oldest first (the lobby). */
-export function listRooms(db: Db): Promise<Room[]> {
-  return allRooms(db).execute();
+export async function listRooms(db: Db): Promise<Room[]> {
+  return (await roomLister(db)(0))!;
 }
 
 const roomsBySlugs = (db: Db) =>

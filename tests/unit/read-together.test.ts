@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readTogether } from '../../src/db/read-together.js';
+import { readTogether } from '../../src/read-together.js';
 
 // A stand-in for the database: each read is held until the test answers it, so the test decides
 // exactly which requests arrive while which reads are in flight.
