@@ -54,10 +54,11 @@ export class RoomFeed {
   /** The newest change handed over by offer() and not yet sent (0: none). */
   private offered = 0;
   /**
-   * Changes as rendered, and the frames shared by sockets, kept from one run to the next while the
-   * room is busy: a crowd arriving over a second is served by many runs, which all send the same
-   * history. A change's content never changes under its seq (an edit or delete takes a new one).
-   * Forgotten KEEP_MS after the last run, so a quiet room holds none of it.
+   * Changes as read and rendered, and the frames shared by sockets, kept from one read of the log to
+   * the next while the room is busy: a crowd arriving over a second is served by many runs, which
+   * all send the same history. (A new message sent as stored keeps nothing.) A change's content
+   * never changes under its seq (an edit or delete takes a new one). Forgotten KEEP_MS after the
+   * last read, so a quiet room holds none of it.
    */
   private readonly rendered = new Map<number, Change>();
   private readonly frames = new FrameMemo(FRAMES_KEPT);
@@ -129,7 +130,8 @@ export class RoomFeed {
       if (this.allHave(seq)) return;
       if (!quiet || !this.allHave(seq - 1)) return void this.run(seq);
       this.lastRunAt = performance.now();
-      this.send([...this.options.sockets], [this.change(message)], null);
+      // A new message goes out once, to sockets in step: nothing of it is worth keeping.
+      this.send([...this.options.sockets], [new Change(message, this.options.roomSlug)], null, new FrameMemo());
     });
   }
 
@@ -171,7 +173,8 @@ export class RoomFeed {
     const truncated = changes.length > replayLimit;
     // Each change is rendered (HTML, JSON) at most once, by the first listener that needs that form.
     const batch = (truncated ? changes.slice(0, replayLimit) : changes).map((message) => this.change(message));
-    this.send(sockets, batch, truncated ? from : null);
+    this.keepRendered();
+    this.send(sockets, batch, truncated ? from : null, this.frames);
     // A stream reader further behind gets the next batch in the next run.
     if (truncated) {
       this.dirty = true;
@@ -181,7 +184,6 @@ export class RoomFeed {
 
   /** The change as rendered before, or a new one (kept: at most a replay's worth). */
   private change(message: MessageView): Change {
-    this.keepRendered();
     const known = this.rendered.get(message.updatedSeq);
     if (known?.message.id === message.id) return known;
     const change = new Change(message, this.options.roomSlug);
@@ -204,10 +206,9 @@ export class RoomFeed {
    * Sends each socket the changes of `batch` above its cursor, in one frame. `reloadFrom`: the batch
    * is only the first part of what sockets at that cursor lack; pages there reload instead.
    */
-  private send(sockets: RoomListener[], batch: Change[], reloadFrom: number | null) {
+  private send(sockets: RoomListener[], batch: Change[], reloadFrom: number | null, memo: FrameMemo) {
     const current = this.options.sockets;
     const last = batch[batch.length - 1]!.updatedSeq;
-    const memo = this.frames;
     for (const listener of sockets) {
       if (!current.has(listener)) continue;
       if (listener.lastSeq === reloadFrom && listener.catchUp === 'reload') {
