@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readTogether } from '../read-together.js';
 import { redisClient } from './redis-client.js';
 import { withinRedisWait } from './redis-wait.js';
 import type { Logger } from '../log.js';
@@ -230,17 +229,11 @@ export class RedisPresence implements Presence {
     return instances.filter((until) => until !== null && until > Date.now()).length;
   }
 
-  /** Every room page asks: pages of one room asking while two reads are under way share the next. */
-  private readonly membersOf = readTogether(async (roomIds: number[]) => {
-    const now = String(Date.now());
-    const lists = await Promise.all(
-      roomIds.map(async (roomId) => (await this.waited(this.client.eval(MEMBERS, { keys: [this.roomKey(roomId), this.instancesKey], arguments: [now] }))) as string[]),
-    );
-    return new Map(roomIds.map((roomId, i) => [roomId, lists[i]!.map(Number)]));
-  });
-
+  // Not read together (src/read-together.ts): with Redis stalled, a read queued behind two stalled
+  // reads would wait out their deadline and then its own, twice REDIS_WAIT_MS before a page opens.
   async members(roomId: number): Promise<number[]> {
-    return (await this.membersOf(roomId))!;
+    const ids = (await this.waited(this.client.eval(MEMBERS, { keys: [this.roomKey(roomId), this.instancesKey], arguments: [String(Date.now())] }))) as string[];
+    return ids.map(Number);
   }
 
   async counts(): Promise<Map<number, number>> {
