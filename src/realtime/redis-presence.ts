@@ -202,13 +202,15 @@ export class RedisPresence implements Presence {
     const users = this.mine.get(roomId) ?? new Set<number>();
     this.mine.set(roomId, users);
     users.add(userId);
-    const entries = await this.waited(
-      this.client.eval(ENTER, { keys: this.keys(roomId), arguments: [this.entry(userId), String(roomId), String(Date.now()), String(userId)] }),
-    );
-    if (entries !== -1) return entries === 1;
-    // Taken for gone: renew (which writes everyone back), then count again.
-    await this.renew();
-    return (await this.entriesOf(roomId, userId)) === 1;
+    const enter = () =>
+      this.waited(this.client.eval(ENTER, { keys: this.keys(roomId), arguments: [this.entry(userId), String(roomId), String(Date.now()), String(userId)] }));
+    let entries = await enter();
+    if (entries === -1) {
+      // Taken for gone: renew (which writes everyone back), then enter again, counted as alive.
+      await this.renew();
+      entries = await enter();
+    }
+    return entries === 1;
   }
 
   async exit(roomId: number, userId: number): Promise<boolean> {
@@ -220,13 +222,6 @@ export class RedisPresence implements Presence {
       this.client.eval(EXIT, { keys: this.keys(roomId), arguments: [this.entry(userId), String(roomId), String(Date.now()), String(userId), lastHere] }),
     );
     return entries === 0;
-  }
-
-  /** The person's entries in the room on live instances. */
-  private async entriesOf(roomId: number, userId: number): Promise<number> {
-    const entries = await this.waited(this.client.zRangeByLex(this.roomKey(roomId), `[${userId}:`, `(${userId};`));
-    const instances = await Promise.all(entries.map((entry) => this.waited(this.client.zScore(this.instancesKey, entry.slice(String(userId).length + 1)))));
-    return instances.filter((until) => until !== null && until > Date.now()).length;
   }
 
   // Not read together (src/read-together.ts): with Redis stalled, a read queued behind two stalled
@@ -259,7 +254,7 @@ export class RedisPresence implements Presence {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     this.mine.clear();
-    // Marked as gone at once; the sweep then removes its entries without announcing anybody twice.
+    // Marked as gone at once, then swept out by this instance itself; nobody is announced as gone.
     await this.waited(this.client.zAdd(this.instancesKey, { score: 0, value: this.instanceId })).catch(() => 0);
     await this.waited(this.client.eval(SWEEP, { keys: [this.instancesKey, this.occupiedKey], arguments: ['0', this.roomPrefix, this.instanceRoomsPrefix] })).catch(() => []);
     await this.client.quit().catch(() => {});
