@@ -23,7 +23,7 @@ export interface LobbyProps {
   pingIntervalMs: number;
 }
 
-export const LobbyPage: FC<LobbyProps> = ({ user, rooms, counts, newRoom = {}, errors, pingIntervalMs }) => (
+export const LobbyPage: FC<LobbyProps> = ({ user, rooms, counts, newRoom, errors, pingIntervalMs }) => (
   <Layout title="Lobby" user={user} live>
     <Live url="/lobby/ws/" pingIntervalMs={pingIntervalMs}>
       <section aria-labelledby="lobby-title">
@@ -32,11 +32,11 @@ export const LobbyPage: FC<LobbyProps> = ({ user, rooms, counts, newRoom = {}, e
         <RoomCards rooms={rooms} counts={counts} />
       </section>
     </Live>
-    {newRoom.name === undefined && newRoom.description === undefined && newRoom.image === undefined && !errors ? blankNewRoomForm() : <NewRoomForm values={newRoom} errors={errors} />}
+    {newRoom || errors ? <NewRoomForm values={newRoom ?? {}} errors={errors} /> : blankNewRoomForm()}
   </Layout>
 );
 
-// The form as every lobby shows it (nothing typed, no errors), rendered once.
+// The form as every lobby shows it until one is sent back (nothing typed, no errors), rendered once.
 let blank: HtmlEscapedString | undefined;
 const blankNewRoomForm = () => (blank ??= raw(String(<NewRoomForm values={{}} />)));
 
