@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { DestinationStream } from 'pino';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { createApp } from './app.js';
 import { resolveSecret } from './auth/secret.js';
 import type { Config } from './config.js';
@@ -11,6 +11,7 @@ import { Limits } from './limits/limits.js';
 import { createLogger, prettyOutput } from './log.js';
 import { Metrics } from './metrics/metrics.js';
 import { serveMetrics } from './metrics/routes.js';
+import { startHeartbeat } from './realtime/heartbeat.js';
 import { Realtime } from './realtime/realtime.js';
 import { serveUpgrades } from './realtime/upgrade.js';
 
@@ -98,56 +99,4 @@ export async function startServer(config: Config, { logTo, ...options }: { leave
       await database.close();
     },
   };
-}
-
-// Every ping interval (WS_PING_INTERVAL, 30 s) each socket is pinged; one that has not answered the
-// previous ping is half-open (a vanished laptop, a dead NAT entry) and is dropped, which also ends
-// its presence.
-const BEAT_FRAME = '<!-- beat -->';
-
-/**
- * A ping, and for a page also a frame it can see: browsers never show pings to the page, and
- * live.js watches for silence (a comment swaps nothing). Both go out in one write: with 19,000
- * sockets the round is ~19,000 system calls instead of ~38,000. (`_socket` is ws's TCP socket.)
- */
-function beat(socket: WebSocket, page: boolean): void {
-  if (!page) return socket.ping();
-  const tcp = (socket as unknown as { _socket?: Socket })._socket;
-  tcp?.cork();
-  socket.ping();
-  socket.send(BEAT_FRAME);
-  tcp?.uncork();
-}
-
-function startHeartbeat(wss: WebSocketServer, intervalMs: number): NodeJS.Timeout {
-  const answered = new WeakSet<object>();
-  // Only the pages' sockets (under /lobby/) speak HTML; other protocols get pings alone.
-  const pages = new WeakSet<object>();
-  wss.on('connection', (socket, request) => {
-    answered.add(socket);
-    if (request.url?.startsWith('/lobby/')) pages.add(socket);
-    socket.on('pong', () => answered.add(socket));
-  });
-  let lastTick = Date.now();
-  const timer = setInterval(() => {
-    // Late by more than half a period, the process was stalled (a burst, a pause): pongs that
-    // arrived meanwhile are still unread, so this round only pings and judges nobody.
-    const now = Date.now();
-    const stalled = now - lastTick > intervalMs * 1.5;
-    lastTick = now;
-    for (const socket of wss.clients) {
-      if (stalled) {
-        beat(socket, pages.has(socket));
-        continue;
-      }
-      if (!answered.has(socket)) {
-        socket.terminate();
-        continue;
-      }
-      answered.delete(socket);
-      beat(socket, pages.has(socket));
-    }
-  }, intervalMs);
-  timer.unref();
-  return timer;
 }

@@ -38,7 +38,8 @@ async function connect(path: string, headers: Record<string, string>, autoPong =
   opened.push(ws);
   const watched: Watched = { ws, pings: 0, frames: [], closed: new Promise((resolve) => ws.once('close', resolve)) };
   ws.on('ping', () => watched.pings++);
-  ws.on('message', (data) => watched.frames.push(String(data)));
+  // Pages take text frames only: a binary frame is recorded as such, so it never counts as a beat.
+  ws.on('message', (data, isBinary) => watched.frames.push(isBinary ? '(binary)' : String(data)));
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);
