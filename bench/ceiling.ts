@@ -176,9 +176,43 @@ function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
   }
   sockets.handleUpgrade(req, socket, head, (ws) => {
     ws.on('error', () => ws.terminate());
+    if (pingMs > 0) watch(ws, page !== undefined);
     if (page) joinPage(ws, roomNamed(page));
     else joinLegacy(ws, roomNamed(legacy!));
   });
+}
+
+/**
+ * CEILING_PING_MS (D, for what idling costs): the heartbeat the `ws` documentation gives, every
+ * socket pinged each period and one that did not answer the last ping terminated, with a page's
+ * beat (a frame it can see, as Hubbub sends) corked into the same write.
+ */
+const pingMs = Number(process.env.CEILING_PING_MS ?? 0);
+const watched = new Map<WebSocket, { page: boolean; alive: boolean }>();
+const BEAT = '<!-- beat -->';
+
+function watch(ws: WebSocket, page: boolean) {
+  const entry = { page, alive: true };
+  watched.set(ws, entry);
+  ws.on('pong', () => (entry.alive = true));
+  ws.on('close', () => watched.delete(ws));
+}
+
+if (pingMs > 0) {
+  setInterval(() => {
+    for (const [ws, entry] of watched) {
+      if (!entry.alive) {
+        ws.terminate();
+        continue;
+      }
+      entry.alive = false;
+      const tcp = (ws as unknown as { _socket: Duplex })._socket;
+      tcp.cork();
+      ws.ping();
+      if (entry.page) ws.send(BEAT);
+      tcp.uncork();
+    }
+  }, pingMs).unref();
 }
 
 const server = createServer((req, res) => {
