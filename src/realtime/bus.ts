@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics/metrics.js';
 export type BusEvent =
   /** `message`: a new message as stored, so instances already in step send it without a read. */
   | { type: 'change'; roomId: number; seq: number; message?: WireMessage }
+  /** Who is in the room changed without a notice. (A notice means it too; older instances sent both.) */
   | { type: 'presence'; roomId: number }
   | {
       type: 'notice';

@@ -200,7 +200,10 @@ export class Hub {
       else void room.feed.pump(event.seq);
     }
     else if (event.type === 'presence') void room.presence.refreshList();
-    else if (event.type === 'notice') room.presence.showNotice(event);
+    else if (event.type === 'notice') {
+      room.presence.showNotice(event);
+      void room.presence.refreshList();
+    }
     else if (event.type === 'room-deleted') this.closeRoom(roomId);
     else if (event.type === 'room-renamed') this.renameRoom(roomId, { name: event.name, description: event.description });
   }

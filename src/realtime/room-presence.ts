@@ -169,7 +169,28 @@ export class RoomPresence {
   }
 }
 
-/** Tells every instance: a notice for the room's list, a fresh list of people, fresh lobby counts. */
+// Arrivals and departures within this long make one nudge to the lobbies (which refresh 250 ms
+// after a nudge anyway): a crowd of 1,000 arriving over a second publishes ~20, not 1,000.
+const LOBBY_NUDGE_MS = 50;
+const lobbyNudges = new WeakMap<Bus, Promise<void>>();
+
+/** Every instance's lobby refreshes its counts, once for all the calls made while a nudge waits to go out. */
+export function nudgeLobbies(bus: Bus): Promise<void> {
+  let nudge = lobbyNudges.get(bus);
+  if (!nudge) {
+    nudge = new Promise((resolve) => setTimeout(resolve, LOBBY_NUDGE_MS)).then(() => {
+      lobbyNudges.delete(bus);
+      return bus.publish(LOBBY_CHANNEL, { type: 'lobby' });
+    });
+    lobbyNudges.set(bus, nudge);
+  }
+  return nudge;
+}
+
+/**
+ * Tells every instance: a notice for the room (which also refreshes its list of people there), and
+ * shortly after, fresh lobby counts. Resolves once the notice is out; the lobby's nudge is not waited for.
+ */
 export async function announcePresence(
   bus: Bus,
   log: Logger,
@@ -180,9 +201,6 @@ export async function announcePresence(
   const key = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const at = new Date().toISOString();
   const notice: BusEvent = { type: 'notice', roomId, kind, userId: user.id, firstName: user.firstName, username: user.username, at, key };
-  await Promise.all([
-    bus.publish(roomChannel(roomId), notice),
-    bus.publish(roomChannel(roomId), { type: 'presence', roomId }),
-    bus.publish(LOBBY_CHANNEL, { type: 'lobby' }),
-  ]).catch((error) => log.warn({ err: error, roomId }, 'could not announce presence'));
+  nudgeLobbies(bus).catch((error) => log.warn({ err: error }, 'could not nudge the lobbies'));
+  await bus.publish(roomChannel(roomId), notice).catch((error) => log.warn({ err: error, roomId }, 'could not announce presence'));
 }

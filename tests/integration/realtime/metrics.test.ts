@@ -70,6 +70,22 @@ describe('/metrics', () => {
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
   });
 
+  it('announces each arrival of a crowd once, with no separate event for the list of people, and nudges the lobbies', async () => {
+    const slug = await ada.createRoom('Metered Crowd');
+    const crowd = await Promise.all(Array.from({ length: 6 }, (_, i) => Person.signUp(url, `crowd_metrics_${i}`, `Crowd${i}`)));
+    const before = await scrape();
+    const tabs = await Promise.all(crowd.map((who) => who.enter(slug, open)));
+    await Promise.all(tabs.map((tab) => tab.waitFor('all six listed', (frame) => frame.includes('<span class="count">6</span>'))));
+    const after = await until((text) => sample(text, 'hubbub_bus_published_total', { type: 'lobby' }) > sample(before, 'hubbub_bus_published_total', { type: 'lobby' }));
+    const moved = (type: string) => sample(after, 'hubbub_bus_published_total', { type }) - sample(before, 'hubbub_bus_published_total', { type });
+    // A notice also refreshes the room's list of people: no separate event for it.
+    expect(moved('notice')).toBe(6);
+    expect(moved('presence')).toBe(0);
+    // Arrivals within 50 ms share a nudge (tests/unit/lobby-nudge.test.ts): here, however the six spread out, at most one each.
+    expect(moved('lobby')).toBeGreaterThanOrEqual(1);
+    expect(moved('lobby')).toBeLessThanOrEqual(6);
+  });
+
   it('counts open sockets by kind while they are open', async () => {
     const slug = await ada.createRoom('Metered Sockets');
     const before = await scrape();

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import type { Bus, BusEvent } from '../../src/realtime/bus.js';
+import { nudgeLobbies } from '../../src/realtime/room-presence.js';
+
+// A stand-in for the bus that records what is published.
+function recordingBus() {
+  const published: Array<{ channel: string; event: BusEvent }> = [];
+  const bus: Bus = {
+    publish: async (channel, event) => void published.push({ channel, event }),
+    subscribe: async () => {},
+    unsubscribe: async () => {},
+    onResubscribe: () => {},
+    ping: async () => {},
+    close: async () => {},
+  };
+  return { bus, published };
+}
+
+describe('nudging the lobbies', () => {
+  it('publishes once for every call made while a nudge waits to go out, and again for a call after it went', async () => {
+    const { bus, published } = recordingBus();
+    const first = Array.from({ length: 10 }, () => nudgeLobbies(bus));
+    expect(published).toEqual([]);
+    await Promise.all(first);
+    expect(published).toEqual([{ channel: 'lobby', event: { type: 'lobby' } }]);
+    await nudgeLobbies(bus);
+    expect(published).toHaveLength(2);
+  });
+
+  it('keeps each bus’s nudges apart', async () => {
+    const [a, b] = [recordingBus(), recordingBus()];
+    await Promise.all([nudgeLobbies(a.bus), nudgeLobbies(b.bus), nudgeLobbies(a.bus)]);
+    expect([a.published.length, b.published.length]).toEqual([1, 1]);
+  });
+});
