@@ -15,6 +15,24 @@ export interface LobbySocket {
 // Arrivals come in bursts (a class joining at nine); one refresh per burst is enough.
 const REFRESH_DELAY_MS = 250;
 
+// Arrivals and departures within this long make one nudge to the lobbies (which refresh
+// REFRESH_DELAY_MS after a nudge anyway): a crowd of 1,000 arriving over a second publishes ~20, not 1,000.
+const LOBBY_NUDGE_MS = 50;
+const lobbyNudges = new WeakMap<Bus, Promise<void>>();
+
+/** Every instance's lobby refreshes its counts, once for all the calls made while a nudge waits to go out. */
+export function nudgeLobbies(bus: Bus): Promise<void> {
+  let nudge = lobbyNudges.get(bus);
+  if (!nudge) {
+    nudge = new Promise((resolve) => setTimeout(resolve, LOBBY_NUDGE_MS)).then(() => {
+      lobbyNudges.delete(bus);
+      return bus.publish(LOBBY_CHANNEL, { type: 'lobby' });
+    });
+    lobbyNudges.set(bus, nudge);
+  }
+  return nudge;
+}
+
 /** The lobby's live room cards: refreshed whenever someone enters or leaves a room, or a room is made, renamed or deleted. */
 export class LobbyLive {
   private readonly sockets = new Set<LobbySocket>();

@@ -3,8 +3,9 @@ import { findPeopleByIds } from '../auth/users.js';
 import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
 import type { Logger } from '../log.js';
-import { type Bus, type BusEvent, LOBBY_CHANNEL, roomChannel } from './bus.js';
+import { type Bus, type BusEvent, roomChannel } from './bus.js';
 import { FrameMemo, groupNotices, PeopleList, type RoomListener, type RoomNotice } from './listener.js';
+import { nudgeLobbies } from './lobby.js';
 import type { Presence } from './presence.js';
 
 interface RoomPresenceOptions {
@@ -167,24 +168,6 @@ export class RoomPresence {
     const users = await findPeopleByIds(this.options.db, ids);
     return users.sort((a, b) => a.firstName.localeCompare(b.firstName));
   }
-}
-
-// Arrivals and departures within this long make one nudge to the lobbies (which refresh 250 ms
-// after a nudge anyway): a crowd of 1,000 arriving over a second publishes ~20, not 1,000.
-const LOBBY_NUDGE_MS = 50;
-const lobbyNudges = new WeakMap<Bus, Promise<void>>();
-
-/** Every instance's lobby refreshes its counts, once for all the calls made while a nudge waits to go out. */
-export function nudgeLobbies(bus: Bus): Promise<void> {
-  let nudge = lobbyNudges.get(bus);
-  if (!nudge) {
-    nudge = new Promise((resolve) => setTimeout(resolve, LOBBY_NUDGE_MS)).then(() => {
-      lobbyNudges.delete(bus);
-      return bus.publish(LOBBY_CHANNEL, { type: 'lobby' });
-    });
-    lobbyNudges.set(bus, nudge);
-  }
-  return nudge;
 }
 
 /**

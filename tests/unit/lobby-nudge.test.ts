@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Bus, BusEvent } from '../../src/realtime/bus.js';
-import { nudgeLobbies } from '../../src/realtime/room-presence.js';
+import { nudgeLobbies } from '../../src/realtime/lobby.js';
 
 // A stand-in for the bus that records what is published.
 function recordingBus() {
