@@ -21,3 +21,12 @@ export class Arrivals {
     });
   }
 }
+
+/** Polls `done` every 20 ms until it holds; fails, naming `what`, after `timeoutMs`. */
+export async function until(what: string, done: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

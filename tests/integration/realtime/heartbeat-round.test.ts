@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BEAT, startHeartbeat } from '../../../src/realtime/heartbeat.js';
+import { until } from '../../support/signal.js';
 
 // A round of the heartbeat over more sockets than it beats in one turn of the event loop, on a
 // bare ws server and real sockets: every socket of the round is reached, pages get their beat,
@@ -41,14 +42,6 @@ async function open(url: string, path: string, autoPong: boolean): Promise<Clien
   return client;
 }
 
-async function until(what: string, done: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('a heartbeat round', () => {
   it('reaches every one of 1,200 sockets, beats the pages, and drops only those that do not answer', async () => {
     const wss = new WebSocketServer({ noServer: true });
@@ -69,8 +62,8 @@ describe('a heartbeat round', () => {
     }
     const alive = [...pages, ...others];
 
-    await until('every silent socket dropped', () => silent.every((client) => client.closedWith !== undefined));
-    await until('every answering socket pinged twice', () => alive.every((client) => client.pings >= 2));
+    await until('every silent socket dropped', () => silent.every((client) => client.closedWith !== undefined), 15_000);
+    await until('every answering socket pinged twice', () => alive.every((client) => client.pings >= 2), 15_000);
 
     expect(silent.map((client) => client.closedWith)).toEqual(silent.map(() => 1006));
     expect(alive.filter((client) => client.ws.readyState !== WebSocket.OPEN)).toEqual([]);

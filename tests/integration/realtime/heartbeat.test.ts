@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Person } from '../../support/person.js';
 import { startTestServers, type TestServers } from '../../support/server.js';
+import { until } from '../../support/signal.js';
 
 // The heartbeat: every WS_PING_INTERVAL each socket gets a ping; a room page's socket also gets a
 // frame the page can see (browsers hide pings, live.js watches for silence); a socket that has
@@ -45,14 +46,6 @@ async function connect(path: string, headers: Record<string, string>, autoPong =
     ws.once('error', reject);
   });
   return watched;
-}
-
-async function until(what: string, done: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('the heartbeat', () => {
