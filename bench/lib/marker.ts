@@ -9,7 +9,6 @@ export const MARKER = /bench s(\d+) n(\d+) t(\d+)/g;
 
 /** One number per message: sender × 10⁷ + n (a run never sends 10⁷ messages from one sender). */
 export const messageKey = (sender: number, n: number) => sender * 10_000_000 + n;
-export const senderOf = (key: number) => Math.floor(key / 10_000_000);
 
 export function markerBody(sender: number, n: number, dueNs: bigint): string {
   return `bench s${sender} n${n} t${dueNs}`;
