@@ -37,8 +37,6 @@ export interface SteppedRun {
   steps: SampledStep[];
   connectMs: number;
   failedMembers: number;
-  /** Whether out-of-order deliveries judge a step (see `orderCheckable`). */
-  orderChecked: boolean;
 }
 
 /** A running server to step: where the driver points, and a sampler of the processes it runs on. */
@@ -69,26 +67,12 @@ export async function against<T>(kind: ServerKind, body: (served: Served) => Pro
   }
 }
 
-/**
- * Whether the order check means anything. Against the ceiling nothing is stored, so the check
- * takes each sender's order from its sends; but a page-protocol sender's POSTs go over many
- * keep-alive connections, and once answers take longer than the sender's interval they overtake
- * each other on the way. The ceiling fans them out in the order they came, the same to every member,
- * and the check counts that as out of order: not the server's doing. Hubbub's order is its stored
- * seq, and the old protocol sends on one socket, so both are checked.
- */
-const orderCheckable = (target: Target, protocol: Protocol) => !(target.ceiling && protocol === 'page');
-
-/** `clean()`, leaving out the order where it cannot be checked. */
-const cleanIn = (run: Pick<SteppedRun, 'orderChecked'>, result: StepResult) =>
-  clean(run.orderChecked ? result : { ...result, delivery: { ...result.delivery, outOfOrder: 0 } });
-
 const p99Of = (result: StepResult) => result.lastRecipient.p99;
 
 /** A step after which the stepping ends: not clean, or too slow (no p99 at all counts as too slow). */
-const ends = (run: Pick<SteppedRun, 'orderChecked'>, result: StepResult, ladder: Ladder) => !cleanIn(run, result) || !(p99Of(result) <= ladder.stopP99Ms);
+const ends = (result: StepResult, ladder: Ladder) => !clean(result) || !(p99Of(result) <= ladder.stopP99Ms);
 
-const sustains = (run: SteppedRun, result: StepResult, ladder: Ladder) => cleanIn(run, result) && p99Of(result) <= ladder.sustainP99Ms;
+const sustains = (result: StepResult, ladder: Ladder) => clean(result) && p99Of(result) <= ladder.sustainP99Ms;
 
 /** A step's line in the log: latency, deliveries, the delivery check, and the busiest process. */
 function describe(result: SampledStep): string {
@@ -107,7 +91,6 @@ export async function stepUp(served: Served, layout: Layout, ladder: Ladder, con
   try {
     const setup = await setUp(served.target, layout, pool, context.log);
     if (setup.failedMembers) context.log(`  ${setup.failedMembers} members failed: ${setup.failures.join('; ')}`);
-    const orderChecked = orderCheckable(served.target, layout.protocol);
     const steps: SampledStep[] = [];
     for (const rate of ladder.rates) {
       const sampler = served.watch();
@@ -116,10 +99,10 @@ export async function stepUp(served: Served, layout: Layout, ladder: Ladder, con
       const sampled = { ...result, processes: sampler.stop() };
       context.log(describe(sampled));
       steps.push(sampled);
-      if (ends({ orderChecked }, sampled, ladder)) break;
+      if (ends(sampled, ladder)) break;
     }
     tearDown(setup);
-    return { target: served.target.name, protocol: layout.protocol, steps, connectMs: setup.connectMs, failedMembers: setup.failedMembers, orderChecked };
+    return { target: served.target.name, protocol: layout.protocol, steps, connectMs: setup.connectMs, failedMembers: setup.failedMembers };
   } finally {
     await pool.stop();
   }
@@ -127,7 +110,7 @@ export async function stepUp(served: Served, layout: Layout, ladder: Ladder, con
 
 /** The highest sustained step (clean, p99 within the limit), if any. */
 function maxStep(run: SteppedRun, ladder: Ladder): SampledStep | undefined {
-  return run.steps.filter((result) => sustains(run, result, ladder)).at(-1);
+  return run.steps.filter((result) => sustains(result, ladder)).at(-1);
 }
 
 const maxRate = (run: SteppedRun, ladder: Ladder) => maxStep(run, ladder)?.rate ?? 0;
@@ -143,22 +126,18 @@ const maxAtTop = (run: SteppedRun, ladder: Ladder) => maxRate(run, ladder) === l
  */
 function overloadStep(run: SteppedRun, ladder: Ladder, smoke: boolean): SampledStep | undefined {
   const last = run.steps.at(-1);
-  return !smoke && run.steps.length > 1 && last && ends(run, last, ladder) ? last : undefined;
+  return !smoke && run.steps.length > 1 && last && ends(last, ladder) ? last : undefined;
 }
 
 function lossFigure(prefix: string, run: SteppedRun, ladder: Ladder, smoke: boolean): Figure {
   const overload = overloadStep(run, ladder, smoke);
   const counted = run.steps.filter((result) => result !== overload);
-  const faultsOf = ({ delivery: d }: StepResult) => d.lost + d.duplicated + (run.orderChecked ? d.outOfOrder : 0);
+  const faultsOf = ({ delivery: d }: StepResult) => d.lost + d.duplicated + d.outOfOrder;
   const value = counted.reduce((sum, result) => sum + faultsOf(result), 0);
-  const faults = counted.filter((result) => !cleanIn(run, result)).map((result) => `${result.rate} msg/s: ${lossNote(result)}`);
+  const faults = counted.filter((result) => !clean(result)).map((result) => `${result.rate} msg/s: ${lossNote(result)}`);
   const notes = [`${counted.length} step(s) counted${faults.length ? `; ${faults.join('; ')}` : ''}`];
-  if (!run.orderChecked) {
-    const unordered = counted.reduce((sum, result) => sum + result.delivery.outOfOrder, 0);
-    notes.push(`order not checked (HTTP sends overtake each other before the ceiling sees them): ${unordered} out of sending order`);
-  }
   if (overload) notes.push(`not counted: ${overload.rate} msg/s, which ended the stepping: ${lossNote(overload)}`);
-  const name = `${prefix}: lost + duplicated${run.orderChecked ? ' + out of order' : ''}`;
+  const name = `${prefix}: lost + duplicated + out of order`;
   return { name, value, unit: '', target: at('<=', 0), note: notes.join('; ') };
 }
 
@@ -168,8 +147,8 @@ function stepsNote(run: SteppedRun, ladder: Ladder): string {
   const ladderNote = `steps ${rates[0]}–${rates.at(-1)} msg/s, ${ladder.stepMs / 1000} s each`;
   const last = run.steps.at(-1);
   if (!last) return ladderNote;
-  const why = !cleanIn(run, last) ? lossNote(last) : `p99 ${round(p99Of(last))} ms`;
-  const ending = ends(run, last, ladder) ? `ended at ${last.rate} msg/s: ${why}` : `ran the whole ladder, no step unclean or past p99 ${ladder.stopP99Ms} ms`;
+  const why = !clean(last) ? lossNote(last) : `p99 ${round(p99Of(last))} ms`;
+  const ending = ends(last, ladder) ? `ended at ${last.rate} msg/s: ${why}` : `ran the whole ladder, no step unclean or past p99 ${ladder.stopP99Ms} ms`;
   const top = maxAtTop(run, ladder) ? '; the top step was sustained: the max may lie higher' : '';
   const failed = run.failedMembers ? `; ${run.failedMembers} members failed to connect` : '';
   return `${ladderNote}; ${ending}${top}${failed}`;
