@@ -122,96 +122,107 @@ export class RoomGone extends Error {}
 class BatchRefused extends Error {}
 
 /**
- * A batch of one or more rooms in one statement (one round trip, one commit): each room's seqs
- * reserved under its row lock, one per new message in the order of the batch. Retries already
- * stored answer their seq and take none. A room that is gone takes nothing: its messages answer
- * RoomGone, the others are stored.
+ * A batch of one or more rooms in one statement (one round trip, one commit). A message repeated in
+ * the batch (the same client_id) is written once, and its repeats answer its seq; the statement
+ * itself finds the retries of stored messages (they answer their seq and take none) and reserves
+ * each room's seqs under its row lock for the rest, in the order of the batch. A room that is gone
+ * takes nothing: its messages answer RoomGone, the others are stored.
  */
 async function appendTogether(db: Db, batch: NewMessage[]): Promise<Array<Appended | RoomGone>> {
+  const candidates: NewMessage[] = [];
+  const firstByKey = new Map<string, number>();
+  const places = batch.map((input) => {
+    const key = input.clientId === null ? null : retryKey(input);
+    const first = key === null ? undefined : firstByKey.get(key);
+    if (first !== undefined) return { candidate: first, repeat: true };
+    if (key !== null) firstByKey.set(key, candidates.length);
+    candidates.push(input);
+    return { candidate: candidates.length - 1, repeat: false };
+  });
+  let answers: Array<Appended | RoomGone>;
   try {
-    // Read before the write: a retry stored in between makes the insert fail on the unique index.
-    const { rows, plans } = plan(batch, await storedSeqs(db, batch));
-    const inserted = rows.length > 0 ? await insertReservingRooms(db, rows) : new Map<number, Inserted[]>();
-    return plans.map((planned, i) => {
-      if (!planned.fresh) return { seq: planned.seq, created: false };
-      const roomId = batch[i]!.roomId;
-      const row = inserted.get(roomId)?.[planned.nth];
-      if (!row) return new RoomGone(`there is no room ${roomId}`);
-      return { seq: row.seq, created: planned.created, row: row.row };
-    });
+    answers = await insertUnlessStored(db, candidates);
   } catch (error) {
     if (isDatabaseUnavailable(error)) throw error;
     throw new BatchRefused('the batch was refused', { cause: error });
   }
-}
-
-/**
- * Which messages of a batch are new (each takes the next place among its room's new `rows`: `nth`)
- * and which are retries, of a stored message (`seq`) or of one earlier in the batch (its `nth`).
- */
-function plan(batch: NewMessage[], stored: Map<string, number>) {
-  type Plan = { fresh: true; nth: number } | { fresh: false; seq: number };
-  const known = new Map<string, Plan>([...stored].map(([key, seq]) => [key, { fresh: false, seq }]));
-  const perRoom = new Map<number, number>();
-  const rows: NewMessage[] = [];
-  const plans = batch.map((input) => {
-    const key = input.clientId === null ? null : retryKey(input);
-    const seen = key === null ? undefined : known.get(key);
-    if (seen) return { ...seen, created: false };
-    const nth = perRoom.get(input.roomId) ?? 0;
-    perRoom.set(input.roomId, nth + 1);
-    const planned: Plan = { fresh: true, nth };
-    rows.push(input);
-    if (key !== null) known.set(key, planned);
-    return { ...planned, created: true };
+  return places.map(({ candidate, repeat }) => {
+    const answer = answers[candidate]!;
+    return repeat && !(answer instanceof RoomGone) ? { ...answer, created: false } : answer;
   });
-  return { rows, plans };
 }
 
 /**
- * The rows of one room or several in one statement (`insertReserving` for one): each room's
- * last_seq moved on by its number of rows, the rows inserted at the seqs it freed. Each room's
- * reservation and rows commit together, so its log never has a hole; a room that is gone reserves
- * and stores nothing. The rooms are locked in the order of their ids, so two such statements (two
- * instances) cannot deadlock. Answers each room's rows in the order of `rows` (its seq order).
+ * Messages of one room or several (no two with the same client_id) in one statement: those whose
+ * client_id is stored already answer its seq; each room's last_seq moves on by its number of new
+ * rows, inserted at the seqs it freed. Each room's reservation and rows commit together, so its log
+ * never has a hole; a room that is gone reserves and stores nothing. The rooms are locked in the
+ * order of their ids, so two such statements (two instances) cannot deadlock. A retry stored by
+ * another writer after this statement began meets the unique index, and the statement fails whole.
  */
-async function insertReservingRooms(db: Db, rows: NewMessage[]): Promise<Map<number, Inserted[]>> {
-  const roomIds = new Set(rows.map((row) => row.roomId));
-  if (roomIds.size === 1) {
-    const [roomId] = roomIds;
-    return new Map([[roomId!, await insertReserving(db, roomId!, rows).catch((error: unknown) => (error instanceof RoomGone ? [] : Promise.reject(error)))]]);
-  }
-  const nth = new Map<number, number>();
+async function insertUnlessStored(db: Db, batch: NewMessage[]): Promise<Array<Appended | RoomGone>> {
   const values = sql.join(
-    rows.map((row) => {
-      const i = nth.get(row.roomId) ?? 0;
-      nth.set(row.roomId, i + 1);
-      return sql`(${row.roomId}::integer, ${row.authorId}::integer, ${row.body}::text, ${row.clientId}::text, ${i}::integer)`;
-    }),
+    batch.map((row, ord) => sql`(${ord}::integer, ${row.roomId}::integer, ${row.authorId}::integer, ${row.body}::text, ${row.clientId}::text)`),
     sql`, `,
   );
+  // One probe of the (room, author, client_id) index per message, whatever the table's statistics
+  // say: as a join (`in (values …)`), a table that grew since it was last analyzed was read whole,
+  // with the rooms locked (80 ms at 40,000 rows). The LIMIT keeps the subquery from being made a join.
   const result = await db.execute(sql`
-    with v (room_id, author_id, body, client_id, i) as (values ${values}),
-    counts as (select room_id, count(*)::integer as n from v group by room_id),
+    with v (ord, room_id, author_id, body, client_id) as (values ${values}),
+    stored as (
+      select v.ord, m.seq from v
+      join lateral (
+        select seq from ${messages} as m
+        where m.room_id = v.room_id and m.author_id = v.author_id and m.client_id = v.client_id
+        limit 1
+      ) as m on true
+    ),
+    fresh as (
+      select v.*, (row_number() over (partition by v.room_id order by v.ord) - 1)::integer as i
+      from v where v.ord not in (select ord from stored)
+    ),
+    counts as (select room_id, count(*)::integer as n from fresh group by room_id),
     locked as (select id from ${rooms} where id in (select room_id from counts) order by id for update),
     reserved as (
       update ${rooms} as r set last_seq = r.last_seq + counts.n from counts, locked
       where r.id = counts.room_id and locked.id = r.id
       returning r.id, r.last_seq, counts.n
+    ),
+    inserted as (
+      insert into ${messages} (room_id, author_id, body, client_id, seq, updated_seq)
+      select fresh.room_id, fresh.author_id, fresh.body, fresh.client_id, reserved.last_seq - reserved.n + 1 + fresh.i, reserved.last_seq - reserved.n + 1 + fresh.i
+      from fresh join reserved on reserved.id = fresh.room_id
+      returning room_id, id, seq, created_at
     )
-    insert into ${messages} (room_id, author_id, body, client_id, seq, updated_seq)
-    select v.room_id, v.author_id, v.body, v.client_id, reserved.last_seq - reserved.n + 1 + v.i, reserved.last_seq - reserved.n + 1 + v.i
-    from v join reserved on reserved.id = v.room_id
-    returning room_id, id, seq, created_at`);
-  const stored = (result as unknown as { rows: Array<{ room_id: number | string; id: number | string; seq: number | string; created_at: Date | string }> }).rows;
-  const byRoom = new Map<number, Inserted[]>();
-  for (const row of stored) {
-    const inserted = byRoom.get(Number(row.room_id)) ?? [];
-    byRoom.set(Number(row.room_id), inserted);
-    inserted.push({ seq: Number(row.seq), row: { id: Number(row.id), createdAt: new Date(row.created_at) } });
+    select null::integer as ord, room_id, id, seq, created_at from inserted
+    union all
+    select ord, null, null, seq, null from stored`);
+  type Row = { ord: number | null; room_id: number | string | null; id: number | string | null; seq: number | string; created_at: Date | string | null };
+  const rows = (result as unknown as { rows: Row[] }).rows;
+  const answers: Array<Appended | RoomGone | undefined> = batch.map(() => undefined);
+  const insertedByRoom = new Map<number, Inserted[]>();
+  for (const row of rows) {
+    if (row.ord !== null) {
+      answers[row.ord] = { seq: Number(row.seq), created: false };
+      continue;
+    }
+    const roomId = Number(row.room_id);
+    const inserted = insertedByRoom.get(roomId) ?? [];
+    insertedByRoom.set(roomId, inserted);
+    inserted.push({ seq: Number(row.seq), row: { id: Number(row.id), createdAt: new Date(row.created_at!) } });
   }
-  for (const inserted of byRoom.values()) inserted.sort((a, b) => a.seq - b.seq);
-  return byRoom;
+  for (const inserted of insertedByRoom.values()) inserted.sort((a, b) => a.seq - b.seq);
+  // A room's new rows took its seqs in the order of the batch.
+  const nextOfRoom = new Map<number, number>();
+  return batch.map((input, ord) => {
+    const known = answers[ord];
+    if (known) return known;
+    const nth = nextOfRoom.get(input.roomId) ?? 0;
+    nextOfRoom.set(input.roomId, nth + 1);
+    const row = insertedByRoom.get(input.roomId)?.[nth];
+    return row ? { ...row, created: true } : new RoomGone(`there is no room ${input.roomId}`);
+  });
 }
 
 /**
@@ -250,7 +261,7 @@ async function appendOne(db: Db, input: NewMessage): Promise<Appended> {
   } catch (error) {
     // The same client_id is already stored (a retry): the statement had no effect; answer its seq.
     if (input.clientId === null || !isUniqueViolation(error)) throw error;
-    const existing = (await storedSeqs(db, [input])).get(retryKey(input));
+    const existing = await storedSeq(db, { ...input, clientId: input.clientId });
     if (existing === undefined) throw error;
     return { seq: existing, created: false };
   }
@@ -269,25 +280,14 @@ export async function reserveSeqs(tx: Db, roomId: number, count: number): Promis
   return room?.lastSeq ?? null;
 }
 
-/** The seqs of the messages already stored under the batch's client_ids, by retryKey. */
-async function storedSeqs(db: Db, batch: NewMessage[]): Promise<Map<string, number>> {
-  const keys = batch.flatMap((input) =>
-    input.clientId === null ? [] : [sql`(${input.roomId}::integer, ${input.authorId}::integer, ${input.clientId}::text)`],
-  );
-  if (keys.length === 0) return new Map();
-  // One probe of the (room, author, client_id) index per key, whatever the table's statistics say:
-  // as a join (`in (values …)`), a table that grew since it was last analyzed was read whole, with
-  // the rooms locked (80 ms at 40,000 rows). The LIMIT keeps the subquery from being made a join.
-  const result = await db.execute(sql`
-    select k.room_id, k.author_id, k.client_id, m.seq
-    from (values ${sql.join(keys, sql`, `)}) as k(room_id, author_id, client_id)
-    join lateral (
-      select seq from ${messages} as m
-      where m.room_id = k.room_id and m.author_id = k.author_id and m.client_id = k.client_id
-      limit 1
-    ) as m on true`);
-  const rows = (result as unknown as { rows: Array<{ room_id: number | string; author_id: number | string; client_id: string; seq: number | string }> }).rows;
-  return new Map(rows.map((row) => [retryKey({ roomId: Number(row.room_id), authorId: Number(row.author_id), clientId: row.client_id }), Number(row.seq)]));
+/** The seq of the message stored under this one's client_id, if any. */
+async function storedSeq(db: Db, { roomId, authorId, clientId }: NewMessage & { clientId: string }): Promise<number | undefined> {
+  const [row] = await db
+    .select({ seq: messages.seq })
+    .from(messages)
+    .where(and(eq(messages.roomId, roomId), eq(messages.authorId, authorId), eq(messages.clientId, clientId)))
+    .limit(1);
+  return row?.seq;
 }
 
 /** client_id is unique per (room, author): this names one message. */
