@@ -40,6 +40,18 @@ export function messageRoutes(deps: Deps) {
   }
 
   /**
+   * The room's page again, with the composer as the person left it (a form sent without JavaScript
+   * and refused). The room on the context may be a write's earlier read (`findRoomForWrite`), whose
+   * last_seq would leave the newest messages off the page: it is read again.
+   */
+  async function roomPageAgain(c: Context<AppEnv>, composer: Parameters<typeof showRoom>[2], status: 422 | 429) {
+    const room = await findRoomBySlug(db, c.get('room').slug);
+    if (!room) return problem(c, 404, `There is no room called “${c.get('room').slug}”. Pick one from the lobby.`);
+    c.set('room', room);
+    return showRoom(c, deps, composer, status);
+  }
+
+  /**
    * Appends to the room on the context, which may have been read for an earlier write
    * (`findRoomForWrite`). A room deleted since is read again: a room made anew under its address takes
    * the message (and replaces the context's room); none answers null.
@@ -85,7 +97,7 @@ export function messageRoutes(deps: Deps) {
         if (wantsJson(c)) return problem(c, 422, error, { [String(parsed.error.issues[0]!.path[0])]: error });
         const composer = { body: form.body ?? '', error, clientId: clientId ?? randomUUID() };
         if (isHtmx(c)) return c.html(<Composer roomSlug={room.slug} roomName={room.name} {...composer} />, 422);
-        return showRoom(c, deps, composer, 422);
+        return roomPageAgain(c, composer, 422);
       }
       const slowDown = await tooFast(c);
       if (slowDown) {
@@ -93,7 +105,7 @@ export function messageRoutes(deps: Deps) {
         // Never dropped in silence: JSON clients get 429 + Retry-After, pages keep the text (live.js
         // holds it in the outbox and sends it again when the wait is over).
         if (wantsJson(c) || isHtmx(c)) return problem(c, 429, slowDown, { body: slowDown });
-        return showRoom(c, deps, { body: form.body ?? '', error: slowDown, clientId: parsed.data.client_id ?? randomUUID() }, 429);
+        return roomPageAgain(c, { body: form.body ?? '', error: slowDown, clientId: parsed.data.client_id ?? randomUUID() }, 429);
       }
       const user = c.get('user')!;
       const done = await appendHere(c, { roomId: room.id, authorId: user.id, body: parsed.data.body, clientId: parsed.data.client_id ?? null });

@@ -20,7 +20,8 @@ export type BusEvent =
       at: string;
       key: string;
     }
-  | { type: 'lobby' }
+  /** The lobbies refresh; `changedRoom` was renamed or deleted (every instance forgets it for writes). */
+  | { type: 'lobby'; changedRoom?: number }
   /** A room was renamed: its pages show the new name and description at once. */
   | { type: 'room-renamed'; roomId: number; name: string; description: string }
   /** A room was deleted: its sockets close (4005). */

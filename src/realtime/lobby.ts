@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { listRooms } from '../rooms/queries.js';
+import { forgetRoom, listRooms } from '../rooms/queries.js';
 import { type Bus, LOBBY_CHANNEL } from './bus.js';
 import { lobbyFrame } from './frames.js';
 import type { Presence } from './presence.js';
@@ -40,9 +40,20 @@ export class LobbyLive {
 
   constructor(private readonly options: { db: Db; bus: Bus; presence: Presence; log: Logger }) {}
 
+  /**
+   * Every instance hears the lobby's channel, so a room renamed or deleted anywhere is forgotten here
+   * for writes (src/rooms/queries.ts); after the bus reconnects, what was published meanwhile may be
+   * lost, so every room is.
+   */
   async start(): Promise<void> {
-    await this.options.bus.subscribe(LOBBY_CHANNEL, () => this.scheduleRefresh());
-    this.options.bus.onResubscribe(() => this.scheduleRefresh());
+    await this.options.bus.subscribe(LOBBY_CHANNEL, (event) => {
+      if (event.type === 'lobby' && event.changedRoom !== undefined) forgetRoom(this.options.db, event.changedRoom);
+      this.scheduleRefresh();
+    });
+    this.options.bus.onResubscribe(() => {
+      forgetRoom(this.options.db);
+      this.scheduleRefresh();
+    });
   }
 
   add(socket: LobbySocket): void {
@@ -59,8 +70,9 @@ export class LobbyLive {
     }
   }
 
-  async changed(): Promise<void> {
-    await this.options.bus.publish(LOBBY_CHANNEL, { type: 'lobby' });
+  /** A room was made (or `changedRoom` renamed or deleted): every lobby shows it. */
+  async changed(changedRoom?: number): Promise<void> {
+    await this.options.bus.publish(LOBBY_CHANNEL, changedRoom === undefined ? { type: 'lobby' } : { type: 'lobby', changedRoom });
   }
 
   private scheduleRefresh() {

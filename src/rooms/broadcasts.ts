@@ -14,7 +14,7 @@ export async function broadcastRoomRenamed(realtime: Realtime, log: Logger, room
   await realtime.bus.publish(roomChannel(room.id), { type: 'room-renamed', roomId: room.id, ...heading }).catch((error) => {
     log.warn({ err: error, roomId: room.id }, 'could not tell other instances a room was renamed');
   });
-  await realtime.lobby.changed();
+  await realtime.lobby.changed(room.id);
 }
 
 /**
@@ -28,5 +28,5 @@ export async function broadcastRoomDeleted(realtime: Realtime, log: Logger, room
   await realtime.bus.publish(roomChannel(roomId), { type: 'room-deleted', roomId }).catch((error) => {
     log.warn({ err: error, roomId }, 'could not tell other instances a room was deleted');
   });
-  await realtime.lobby.changed();
+  await realtime.lobby.changed(roomId);
 }

@@ -11,7 +11,7 @@ const READS = new Set(['GET', 'HEAD']);
  * Puts the room named in the path on the context; an unknown room is a friendly 404. Access is
  * decided by `mayInRoom` (src/rooms/access.ts): a room the user may not read answers the same 404,
  * so its existence is not given away; any method but GET and HEAD also needs `post` (else 403).
- * With `recentForWrites`, a write takes the room as read in the last 2 s (`findRoomForWrite`): its
+ * With `recentForWrites`, a write takes the room as read in the last 30 s (`findRoomForWrite`): its
  * handlers rely only on the room's identity and answer a room deleted meanwhile themselves.
  */
 export function loadRoom({ db }: Deps, { recentForWrites = false } = {}): MiddlewareHandler<AppEnv> {

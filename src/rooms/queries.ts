@@ -36,15 +36,18 @@ export async function findRoomBySlug(db: Db, slug: string): Promise<Room | null>
 }
 
 // Rooms read for a write in the last RECENT_MS, per database, by slug: at most one entry a room.
-const RECENT_MS = 2000;
+// Renaming or deleting a room forgets it on every instance at once, through the lobby's channel
+// (src/realtime/lobby.ts); this bounds how long an instance that missed that (Redis away) keeps it.
+const RECENT_MS = 30_000;
 const recentByDb = new WeakMap<Db, Map<string, { room: Room; readAt: number }>>();
 
 /**
  * The room a write (a message sent, edited or deleted) goes to, taken as read when it was read for
- * one in the last 2 s: a busy room's sends then cost one query (the append) instead of two. Only
- * its identity may be relied on; its name may be 2 s old and its last_seq is not fresh. A write to
- * a room deleted meanwhile finds no row (`RoomGone` from the append, no message when editing): the
- * caller forgets it (`forgetRoom`) and reads it again.
+ * one in the last 30 s: a room's sends then cost one query (the append) instead of two. Only its
+ * identity may be relied on: its last_seq is not fresh, and while Redis is away its name may be up
+ * to 30 s old on other instances than the one that renamed it. A write to a room deleted meanwhile
+ * finds no row (`RoomGone` from the append, no message when editing): the caller forgets it
+ * (`forgetRoom`) and reads it again.
  */
 export async function findRoomForWrite(db: Db, slug: string): Promise<Room | null> {
   let recent = recentByDb.get(db);
@@ -58,9 +61,10 @@ export async function findRoomForWrite(db: Db, slug: string): Promise<Room | nul
   return room;
 }
 
-/** Forgets the room for writes on this instance (renamed, deleted, or found gone by a write). */
-export function forgetRoom(db: Db, roomId: number): void {
+/** Forgets the room for writes on this instance (renamed, deleted, or found gone by a write); every room without `roomId`. */
+export function forgetRoom(db: Db, roomId?: number): void {
   const recent = recentByDb.get(db);
+  if (roomId === undefined) return recent?.clear();
   for (const [slug, { room }] of recent ?? []) if (room.id === roomId) recent!.delete(slug);
 }
 

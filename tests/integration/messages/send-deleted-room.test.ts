@@ -4,7 +4,7 @@ import { rooms } from '../../../src/db/schema.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
 import { Browser, validSignup } from '../../support/browser.js';
 
-// A send takes its room as read by a send of the last 2 s. Deleted meanwhile by another instance
+// A send takes its room as read by a send of the last 30 s. Deleted meanwhile by another instance
 // (here: straight in the database, so this instance is never told), the room must still answer
 // as gone, never with a 500 or a message stored elsewhere.
 
