@@ -101,7 +101,7 @@ export function createApp(deps: Deps) {
   app.route('/lobby', liveRoutes(deps));
   app.route('/lobby', eventRoutes(deps));
   app.get('/lobby/:room/messages.txt', loadRoom(deps), (c) => transcript(c, deps, c.req.path));
-  app.use('/lobby/:room/messages/*', loadRoom(deps, { recentForWrites: true }));
+  app.use('/lobby/:room/messages/*', loadRoom(deps, { recent: 'writes' }));
   app.route('/lobby/:room/messages', messageRoutes(deps));
   app.route('/lobby', roomRoutes(deps));
   app.route('/lobby', roomSettingsRoutes(deps));

@@ -41,7 +41,7 @@ export function messageRoutes(deps: Deps) {
 
   /**
    * The room's page again, with the composer as the person left it (a form sent without JavaScript
-   * and refused). The room on the context may be a write's earlier read (`findRoomForWrite`), whose
+   * and refused). The room on the context may be a write's earlier read (`findRecentRoom`), whose
    * last_seq would leave the newest messages off the page: it is read again.
    */
   async function roomPageAgain(c: Context<AppEnv>, composer: Parameters<typeof showRoom>[2], status: 422 | 429) {
@@ -53,7 +53,7 @@ export function messageRoutes(deps: Deps) {
 
   /**
    * Appends to the room on the context, which may have been read for an earlier write
-   * (`findRoomForWrite`). A room deleted since is read again: a room made anew under its address takes
+   * (`findRecentRoom`). A room deleted since is read again: a room made anew under its address takes
    * the message (and replaces the context's room); none answers null.
    */
   async function appendHere(c: Context<AppEnv>, input: NewMessage): Promise<{ input: NewMessage; appended: Appended } | null> {

@@ -20,8 +20,11 @@ export type BusEvent =
       at: string;
       key: string;
     }
-  /** The lobbies refresh; `changedRoom` was renamed or deleted (every instance forgets it for writes). */
-  | { type: 'lobby'; changedRoom?: number }
+  /**
+   * The lobbies refresh. A room renamed or deleted is named: every instance forgets it as read
+   * (src/rooms/queries.ts), and closes a deleted room's sockets.
+   */
+  | { type: 'lobby'; renamedRoom?: number; deletedRoom?: number }
   /** A room was renamed: its pages show the new name and description at once. */
   | { type: 'room-renamed'; roomId: number; name: string; description: string }
   /** A room was deleted: its sockets close (4005). */

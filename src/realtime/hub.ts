@@ -97,6 +97,11 @@ export class Hub {
     if (room.sockets.has(socket)) await room.presence.arrive(socket);
   }
 
+  /** The newest change of the room this instance has seen, when it follows the room and has read its log. */
+  newestSeq(roomId: number): number | undefined {
+    return this.rooms.get(roomId)?.feed.newestSeq;
+  }
+
   leave(roomId: number, socket: RoomListener): void {
     const room = this.rooms.get(roomId);
     if (!room?.sockets.delete(socket)) return;

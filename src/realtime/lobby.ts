@@ -38,16 +38,21 @@ export class LobbyLive {
   private readonly sockets = new Set<LobbySocket>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: { db: Db; bus: Bus; presence: Presence; log: Logger }) {}
+  constructor(private readonly options: { db: Db; bus: Bus; presence: Presence; log: Logger; roomDeleted?: (roomId: number) => void }) {}
 
   /**
    * Every instance hears the lobby's channel, so a room renamed or deleted anywhere is forgotten here
-   * for writes (src/rooms/queries.ts); after the bus reconnects, what was published meanwhile may be
-   * lost, so every room is.
+   * as read (src/rooms/queries.ts), and a deleted room's sockets close, also those that joined from
+   * such a read before the room's own channel could tell them. After the bus reconnects, what was
+   * published meanwhile may be lost, so every room is forgotten.
    */
   async start(): Promise<void> {
     await this.options.bus.subscribe(LOBBY_CHANNEL, (event) => {
-      if (event.type === 'lobby' && event.changedRoom !== undefined) forgetRoom(this.options.db, event.changedRoom);
+      if (event.type === 'lobby') {
+        const changed = event.renamedRoom ?? event.deletedRoom;
+        if (changed !== undefined) forgetRoom(this.options.db, changed);
+        if (event.deletedRoom !== undefined) this.options.roomDeleted?.(event.deletedRoom);
+      }
       this.scheduleRefresh();
     });
     this.options.bus.onResubscribe(() => {
@@ -70,9 +75,9 @@ export class LobbyLive {
     }
   }
 
-  /** A room was made (or `changedRoom` renamed or deleted): every lobby shows it. */
-  async changed(changedRoom?: number): Promise<void> {
-    await this.options.bus.publish(LOBBY_CHANNEL, changedRoom === undefined ? { type: 'lobby' } : { type: 'lobby', changedRoom });
+  /** A room was made, renamed or deleted: every lobby shows it. */
+  async changed(room: { renamedRoom: number } | { deletedRoom: number } | Record<string, never> = {}): Promise<void> {
+    await this.options.bus.publish(LOBBY_CHANNEL, { type: 'lobby', ...room });
   }
 
   private scheduleRefresh() {

@@ -82,7 +82,7 @@ export class Realtime {
     const { transport, presence } = connected ?? (await Realtime.connect({ log, redisUrl, redisPrefix }));
     const bus = meteredBus(transport, metrics);
     const hub = new Hub({ db, bus, presence, log, leaveGraceMs, replayLimit, metrics });
-    const lobby = new LobbyLive({ db, bus, presence, log });
+    const lobby = new LobbyLive({ db, bus, presence, log, roomDeleted: (roomId) => hub.closeRoom(roomId) });
     await lobby.start();
     const realtime = new Realtime(bus, presence, hub, lobby, log, db);
     await bus.subscribe(SESSIONS_CHANNEL, (event) => {

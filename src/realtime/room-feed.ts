@@ -135,6 +135,11 @@ export class RoomFeed {
     });
   }
 
+  /** The newest change this feed has sent (or found none after), once it has read the log. */
+  get newestSeq(): number | undefined {
+    return this.liveSeq;
+  }
+
   /** Whether every socket here has the log up to `seq`. */
   private allHave(seq: number): boolean {
     for (const socket of this.options.sockets) if (socket.lastSeq < seq) return false;

@@ -82,11 +82,16 @@ export function liveRoutes(deps: Deps) {
     .get(
       '/:room/ws',
       ...guard,
-      loadRoom(deps),
+      // A crowd opening the room (or every page reconnecting after a restart) reads it once: while
+      // this instance follows the room, a socket takes it as read in the last 30 s. That read's
+      // last_seq may be behind; where the log ends is then what this instance has seen of it. A
+      // cursor beyond that counts as the end (at worst the page is sent what it has again, and
+      // upserts it), and the join reads whatever came after.
+      loadRoom(deps, { recent: (room) => hub.newestSeq(room.id) !== undefined }),
       acceptSocket<AppEnv>('room', (c) => {
         // What the socket needs, read now: its handlers must not keep the request (or its context) alive.
         const { id: roomId, slug, lastSeq } = c.get('room');
-        const after = resumeAfter(c.req.query('after'), lastSeq);
+        const after = resumeAfter(c.req.query('after'), Math.max(lastSeq, hub.newestSeq(roomId) ?? 0));
         const user = c.get('user')!;
         const { session, accessExpiresAt } = holder(c);
         let socket: RoomListener | undefined;

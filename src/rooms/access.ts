@@ -18,7 +18,7 @@ import type { Message, Room, User } from '../db/schema.js';
  * Where it is enforced: `loadRoom` (src/rooms/middleware.ts) asks `read` for every /lobby/<room>/…
  * route (page, history, send, edit, delete, transcript, event stream, page socket), and `post` too
  * for any method but GET and HEAD. A message's writes see the room as read by a write of the last
- * 30 s (`findRoomForWrite`): a rule on room fields that change must `forgetRoom` when they do, on
+ * 30 s (`findRecentRoom`), and so do the pages' sockets while the instance follows the room: a rule on room fields that change must `forgetRoom` when they do, on
  * every instance (a rename and a deletion do, through the lobby's channel: src/realtime/lobby.ts). Not
  * readable is a 404, so a room one may not see cannot be told from one that does not exist;
  * readable but not `post` is a 403. The old socket asks `read` at

@@ -14,19 +14,20 @@ export async function broadcastRoomRenamed(realtime: Realtime, log: Logger, room
   await realtime.bus.publish(roomChannel(room.id), { type: 'room-renamed', roomId: room.id, ...heading }).catch((error) => {
     log.warn({ err: error, roomId: room.id }, 'could not tell other instances a room was renamed');
   });
-  await realtime.lobby.changed(room.id);
+  await realtime.lobby.changed({ renamedRoom: room.id });
 }
 
 /**
  * After a room was deleted: its sockets close with 4005 on every instance (pages go to the lobby,
  * event streams and old-protocol sockets end), and every lobby drops its card. A nudge lost with
- * Redis away leaves other instances' sockets open on a room whose log no longer changes; any write
- * there answers 404, and the next load of the page too.
+ * Redis away leaves other instances' sockets open on a room whose log no longer changes (and pages
+ * reconnecting there join it again, for up to 30 s); any write there answers 404, and the next load of
+ * the page too.
  */
 export async function broadcastRoomDeleted(realtime: Realtime, log: Logger, roomId: number): Promise<void> {
   realtime.hub.closeRoom(roomId);
   await realtime.bus.publish(roomChannel(roomId), { type: 'room-deleted', roomId }).catch((error) => {
     log.warn({ err: error, roomId }, 'could not tell other instances a room was deleted');
   });
-  await realtime.lobby.changed(roomId);
+  await realtime.lobby.changed({ deletedRoom: roomId });
 }

@@ -35,26 +35,27 @@ export async function findRoomBySlug(db: Db, slug: string): Promise<Room | null>
   return (await roomReader(db)(slug)) ?? null;
 }
 
-// Rooms read for a write in the last RECENT_MS, per database, by slug: at most one entry a room.
+// Rooms read for a write or a socket in the last RECENT_MS, per database, by slug: at most one entry a room.
 // Renaming or deleting a room forgets it on every instance at once, through the lobby's channel
 // (src/realtime/lobby.ts); this bounds how long an instance that missed that (Redis away) keeps it.
 const RECENT_MS = 30_000;
 const recentByDb = new WeakMap<Db, Map<string, { room: Room; readAt: number }>>();
 
 /**
- * The room a write (a message sent, edited or deleted) goes to, taken as read when it was read for
- * one in the last 30 s: a room's sends then cost one query (the append) instead of two. Only its
- * identity may be relied on: its last_seq is not fresh, and while Redis is away its name may be up
- * to 30 s old on other instances than the one that renamed it. A write to a room deleted meanwhile
- * finds no row (`RoomGone` from the append, no message when editing): the caller forgets it
- * (`forgetRoom`) and reads it again.
+ * The room a write (a message sent, edited or deleted) goes to, or a page's socket opens, taken as
+ * read when it was read for one in the last 30 s and the caller finds that read `usable`: a room's
+ * sends then cost one query (the append) instead of two, and a crowd opening a room reads it once.
+ * Only its identity may be relied on: its last_seq is not fresh, and while Redis is away its name
+ * may be up to 30 s old on other instances than the one that renamed it. A write to a room deleted
+ * meanwhile finds no row (`RoomGone` from the append, no message when editing): the caller forgets
+ * it (`forgetRoom`) and reads it again.
  */
-export async function findRoomForWrite(db: Db, slug: string): Promise<Room | null> {
+export async function findRecentRoom(db: Db, slug: string, usable: (room: Room) => boolean = () => true): Promise<Room | null> {
   let recent = recentByDb.get(db);
   if (!recent) recentByDb.set(db, (recent = new Map()));
   const now = Date.now();
   const hit = recent.get(slug);
-  if (hit && now - hit.readAt < RECENT_MS) return hit.room;
+  if (hit && now - hit.readAt < RECENT_MS && usable(hit.room)) return hit.room;
   const room = await findRoomBySlug(db, slug);
   if (room) recent.set(slug, { room, readAt: now });
   else recent.delete(slug);

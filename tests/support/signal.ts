@@ -23,9 +23,9 @@ export class Arrivals {
 }
 
 /** Polls `done` every 20 ms until it holds; fails, naming `what`, after `timeoutMs`. */
-export async function until(what: string, done: () => boolean, timeoutMs = 5000): Promise<void> {
+export async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -42,7 +42,7 @@ describe('a room taken as read by an earlier send', () => {
       return answer.text();
     };
     expect(await composer()).toContain('Message Before Rename');
-    await t.realtime.bus.publish(LOBBY_CHANNEL, { type: 'lobby', changedRoom: id });
+    await t.realtime.bus.publish(LOBBY_CHANNEL, { type: 'lobby', renamedRoom: id });
     await new Promise((resolve) => setImmediate(resolve));
     expect(await composer()).toContain('Message After Rename');
   });

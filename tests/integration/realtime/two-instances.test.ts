@@ -3,6 +3,7 @@ import { validSignup } from '../../support/browser.js';
 import { startTestServers, type TestServers } from '../../support/server.js';
 import { Person } from '../../support/person.js';
 import { hasItem, isPresence, item, LiveClient, notice } from '../../support/socket.js';
+import { until } from '../../support/signal.js';
 
 // Only meaningful with a shared PostgreSQL and Redis: vitest.config.ts runs this file only when both are set.
 const METRICS_TOKEN = 'two-instances-metrics-token';
@@ -122,6 +123,21 @@ const METRICS_TOKEN = 'two-instances-metrics-token';
       const bobTab = await enter(bob, slug);
       expect((await ada.request('DELETE', `/lobby/${slug}/`)).status).toBe(200);
       expect(await bobTab.waitForClose()).toBe(4005);
+    });
+
+    it('forget a room deleted on the other instance, which they had read for a socket or a send', async () => {
+      const slug = await ada.createRoom('Read Then Deleted');
+      // Instance two reads the room for Bob's socket and his send, then follows it no longer.
+      const bobTab = await enter(bob, slug);
+      await bob.say(slug, 'hello');
+      await bobTab.close();
+      // A plain GET of the socket's address finds the room (426: sockets only) or not (404).
+      const socketAddress = () => fetch(`${two}/lobby/${slug}/ws/`, { headers: { cookie: bob.cookie } });
+      expect((await socketAddress()).status).toBe(426);
+
+      expect((await ada.request('DELETE', `/lobby/${slug}/`)).status).toBe(200);
+      await until('instance two forgets the room', async () => (await socketAddress()).status === 404);
+      expect((await bob.request('POST', `/lobby/${slug}/messages/`, { body: 'anyone?' })).status).toBe(404);
     });
 
     it('leave no presence behind in Redis once both instances stop', async () => {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Bus, BusEvent } from '../../src/realtime/bus.js';
-import { nudgeLobbies } from '../../src/realtime/lobby.js';
+import type { Db } from '../../src/db/client.js';
+import { createLogger } from '../../src/log.js';
+import { type Bus, type BusEvent, InProcessBus } from '../../src/realtime/bus.js';
+import { LobbyLive, nudgeLobbies } from '../../src/realtime/lobby.js';
+import type { Presence } from '../../src/realtime/presence.js';
 
 // A stand-in for the bus that records what is published.
 function recordingBus() {
@@ -31,5 +34,19 @@ describe('nudging the lobbies', () => {
     const [a, b] = [recordingBus(), recordingBus()];
     await Promise.all([nudgeLobbies(a.bus), nudgeLobbies(b.bus), nudgeLobbies(a.bus)]);
     expect([a.published.length, b.published.length]).toEqual([1, 1]);
+  });
+});
+
+describe('the lobby channel’s room events', () => {
+  it('close a deleted room’s sockets here (those that joined before its own channel could tell them), and no others', async () => {
+    const bus = new InProcessBus();
+    const deleted: number[] = [];
+    const lobby = new LobbyLive({ db: {} as Db, bus, presence: {} as Presence, log: createLogger('silent'), roomDeleted: (roomId) => deleted.push(roomId) });
+    await lobby.start();
+    await lobby.changed({ renamedRoom: 7 });
+    await lobby.changed({ deletedRoom: 8 });
+    await lobby.changed();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(deleted).toEqual([8]);
   });
 });
