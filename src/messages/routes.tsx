@@ -11,6 +11,7 @@ import { isHtmx } from '../http/htmx.js';
 import { wantsJson } from '../http/negotiate.js';
 import { problem } from '../http/problem.js';
 import { duration, retryAfter } from '../limits/wording.js';
+import { noSuchRoom } from '../rooms/middleware.js';
 import { showRoom } from '../rooms/page.js';
 import { findRoomBySlug, forgetRoom } from '../rooms/queries.js';
 import { broadcastChange } from './broadcasts.js';
@@ -46,7 +47,7 @@ export function messageRoutes(deps: Deps) {
    */
   async function roomPageAgain(c: Context<AppEnv>, composer: Parameters<typeof showRoom>[2], status: 422 | 429) {
     const room = await findRoomBySlug(db, c.get('room').slug);
-    if (!room) return problem(c, 404, `There is no room called “${c.get('room').slug}”. Pick one from the lobby.`);
+    if (!room) return noSuchRoom(c, c.get('room').slug);
     c.set('room', room);
     return showRoom(c, deps, composer, status);
   }

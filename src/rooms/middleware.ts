@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv, Deps } from '../context.js';
 import { problem } from '../http/problem.js';
@@ -7,6 +7,9 @@ import type { Room } from '../db/schema.js';
 import { findRecentRoom, findRoomBySlug } from './queries.js';
 
 const READS = new Set(['GET', 'HEAD']);
+
+/** The friendly 404 of a room that does not exist (or that this person may not read). */
+export const noSuchRoom = (c: Context<AppEnv>, slug: string) => problem(c, 404, `There is no room called “${slug}”. Pick one from the lobby.`);
 
 /**
  * Puts the room named in the path on the context; an unknown room is a friendly 404. Access is
@@ -22,7 +25,7 @@ export function loadRoom({ db }: Deps, { recent }: { recent?: 'writes' | ((room:
     const write = !READS.has(c.req.method);
     const room =
       typeof recent === 'function' ? await findRecentRoom(db, slug, recent) : recent === 'writes' && write ? await findRecentRoom(db, slug) : await findRoomBySlug(db, slug);
-    if (!room || !mayInRoom(c.get('user'), 'read', room)) return problem(c, 404, `There is no room called “${slug}”. Pick one from the lobby.`);
+    if (!room || !mayInRoom(c.get('user'), 'read', room)) return noSuchRoom(c, slug);
     if (write && !mayInRoom(c.get('user'), 'post', room)) return problem(c, 403, 'You can read this room but not post in it.');
     c.set('room', room);
     await next();
