@@ -11,7 +11,9 @@ export const CLOSE_RELOAD = 4002;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2000;
 
-// Under load, runs of the feed start at least this far apart (a lone change goes out at once).
+// Under load, a run of the feed starts at least this long after the previous one ended (a lone
+// change goes out at once). Counted from the end: a fan-out to a big room takes longer than the gap,
+// and changes stored meanwhile then go out together, one frame per socket, instead of one by one.
 const BATCH_GAP_MS = 4;
 
 // Shared frames a room's feed keeps between runs (frames differ by the cursor they start from).
@@ -37,7 +39,7 @@ export interface RoomFeedOptions {
  * The room's log as this instance serves it: each run reads the changes above the lowest cursor of
  * the room's sockets once, renders each change once, and sends every socket the changes above its
  * own cursor. One run at a time; nudges during a run cause one more run, not one each, at least
- * BATCH_GAP_MS after the one before. A failed read (the database away) is tried again shortly,
+ * BATCH_GAP_MS after the one before ended. A failed read (the database away) is tried again shortly,
  * backing off.
  */
 export class RoomFeed {
@@ -46,7 +48,8 @@ export class RoomFeed {
   private retry: NodeJS.Timeout | undefined;
   private failures = 0;
   private stopped = false;
-  private lastRunAt = 0;
+  /** When the last run (or lone change sent) ended: the batching gap counts from there. */
+  private lastRunEnded = 0;
   /** The newest change this feed has sent live; older ones sent later are catch-up, not timed. */
   private liveSeq: number | undefined;
   /** The highest seq a nudge named since this run began (Infinity: a nudge that named none). */
@@ -89,13 +92,13 @@ export class RoomFeed {
       do {
         // Changes keep coming while a run is busy: the next run waits out the gap and takes them
         // all, so a busy room sends each socket one frame per gap rather than one per change.
-        if (again) await new Promise((resolve) => setTimeout(resolve, Math.max(0, this.lastRunAt + BATCH_GAP_MS - performance.now())));
+        if (again) await new Promise((resolve) => setTimeout(resolve, Math.max(0, this.lastRunEnded + BATCH_GAP_MS - performance.now())));
         again = true;
-        this.lastRunAt = performance.now();
         this.dirty = false;
         this.wanted = 0;
         try {
           await this.deliver();
+          this.lastRunEnded = performance.now();
           this.failures = 0;
         } catch (error) {
           this.options.log.error({ err: error, roomId: this.options.roomId }, 'catch-up failed; trying again shortly');
@@ -126,12 +129,12 @@ export class RoomFeed {
     // the next turn), so a big room's fan-out here never holds those up.
     setImmediate(() => {
       if (this.offered === seq) this.offered = 0;
-      const quiet = !this.running && !this.retry && !this.stopped && performance.now() - this.lastRunAt >= BATCH_GAP_MS;
+      const quiet = !this.running && !this.retry && !this.stopped && performance.now() - this.lastRunEnded >= BATCH_GAP_MS;
       if (this.allHave(seq)) return;
       if (!quiet || !this.allHave(seq - 1)) return void this.run(seq);
-      this.lastRunAt = performance.now();
       // A new message goes out once, to sockets in step: nothing of it is worth keeping.
       this.send([...this.options.sockets], [new Change(message, this.options.roomSlug)], null, new FrameMemo());
+      this.lastRunEnded = performance.now();
     });
   }
 

@@ -156,6 +156,38 @@ describe('a nudge', () => {
     expect(reads() - joinReads, 'read, since the pages lacked one').toBe(1);
     vi.restoreAllMocks();
   });
+
+  it('messages stored while a fan-out is still writing go out together, one frame for the rest, in order', async () => {
+    const room = (await insertRoom(t.db, { slug: 'busy-fan-out', name: 'Busy fan-out', description: '', image: 'chat', createdBy: null }))!;
+    // A room big enough that writing one message to all its sockets takes longer than the feed's
+    // batching gap (4 ms): one socket here whose writes take 6 ms stands for a thousand.
+    const frames: string[] = [];
+    const slow = pageListener({
+      user: ada,
+      sessionId: null,
+      after: 0,
+      send: (frame) => {
+        const until = performance.now() + 6;
+        while (performance.now() < until);
+        frames.push(String(frame));
+      },
+      close: () => {},
+    });
+    await t.realtime.hub.join(room.id, room.slug, slow);
+    // A quiet moment: no run of the feed within its batching gap.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Three senders' messages, stored in one commit (as a batch of appends is): each announced at once.
+    const stored = [];
+    for (const body of ['first', 'second', 'third']) {
+      const input = { roomId: room.id, authorId: ada.id, body, clientId: null };
+      stored.push({ input, appended: await appendMessage(t.db, input) });
+    }
+    for (const { input, appended } of stored) t.realtime.hub.nudge(room.id, appended.seq, appendedView(input, appended, ada)!);
+    const seqs = stored.map(({ appended }) => appended.seq);
+    await expect.poll(() => frames.flatMap(itemSeqs)).toEqual(seqs);
+    const messageFrames = frames.map(itemSeqs).filter((items) => items.length > 0);
+    expect(messageFrames, 'the first alone, the two stored during its fan-out in one frame').toEqual([[seqs[0]], [seqs[1], seqs[2]]]);
+  });
 });
 
 describe('pages arriving one after another (a crowd)', () => {
