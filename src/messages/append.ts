@@ -226,29 +226,22 @@ async function insertUnlessStored(db: Db, batch: NewMessage[]): Promise<Array<Ap
 }
 
 /**
- * Moves the room's last_seq on by the number of rows and inserts them at the seqs it freed, in one
- * statement: it commits whole or not at all, so the log never has a hole. Answers each row's seq,
- * id and time, in the order of `rows`; a room that is gone throws RoomGone.
+ * Moves the room's last_seq on by one and inserts the message at the seq it freed, in one
+ * statement: it commits whole or not at all, so the log never has a hole. Answers the row's seq, id
+ * and time; a room that is gone throws RoomGone.
  */
-async function insertReserving(db: Db, roomId: number, rows: NewMessage[]): Promise<Inserted[]> {
-  const values = sql.join(
-    rows.map((row, i) => sql`(${row.authorId}::integer, ${row.body}::text, ${row.clientId}::text, ${i}::integer)`),
-    sql`, `,
-  );
-  const result = await db.execute<{ seq: number | string }>(sql`
+async function insertReserving(db: Db, row: NewMessage): Promise<Inserted> {
+  const result = await db.execute<{ id: number | string; seq: number | string; created_at: Date | string }>(sql`
     with reserved as (
-      update ${rooms} set last_seq = last_seq + ${rows.length} where id = ${roomId} returning last_seq
+      update ${rooms} set last_seq = last_seq + 1 where id = ${row.roomId} returning last_seq
     )
     insert into ${messages} (room_id, author_id, body, client_id, seq, updated_seq)
-    select ${roomId}, v.author_id, v.body, v.client_id, reserved.last_seq - ${rows.length} + 1 + v.i, reserved.last_seq - ${rows.length} + 1 + v.i
-    from reserved, (values ${values}) as v(author_id, body, client_id, i)
+    select ${row.roomId}::integer, ${row.authorId}::integer, ${row.body}::text, ${row.clientId}::text, reserved.last_seq, reserved.last_seq
+    from reserved
     returning id, seq, created_at`);
-  const stored = (result as unknown as { rows: Array<{ id: number | string; seq: number | string; created_at: Date | string }> }).rows;
-  if (stored.length === 0) throw new RoomGone(`there is no room ${roomId}`);
-  // Row i took the i-th seq after the first.
-  return stored
-    .map((row) => ({ seq: Number(row.seq), row: { id: Number(row.id), createdAt: new Date(row.created_at) } }))
-    .sort((a, b) => a.seq - b.seq);
+  const [stored] = (result as unknown as { rows: Array<{ id: number | string; seq: number | string; created_at: Date | string }> }).rows;
+  if (!stored) throw new RoomGone(`there is no room ${row.roomId}`);
+  return { seq: Number(stored.seq), row: { id: Number(stored.id), createdAt: new Date(stored.created_at) } };
 }
 
 type Inserted = Required<Pick<Appended, 'seq' | 'row'>>;
@@ -256,8 +249,7 @@ type Inserted = Required<Pick<Appended, 'seq' | 'row'>>;
 /** The one-message append; under load, also what a refused batch falls back to. */
 async function appendOne(db: Db, input: NewMessage): Promise<Appended> {
   try {
-    const [inserted] = await insertReserving(db, input.roomId, [input]);
-    return { ...inserted!, created: true };
+    return { ...(await insertReserving(db, input)), created: true };
   } catch (error) {
     // The same client_id is already stored (a retry): the statement had no effect; answer its seq.
     if (input.clientId === null || !isUniqueViolation(error)) throw error;
