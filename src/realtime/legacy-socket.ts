@@ -93,7 +93,7 @@ export function legacySocketRoutes(deps: Deps) {
           const { messages } = await roomHistory(db, { id: room.id, lastSeq }, PAGE_SIZE);
           const shown = messages.filter((message) => message.deletedAt === null && message.seq <= lastSeq);
           frame(ws, { message_type: 'old_data', message: shown.map(item), firstname: user.firstName, username: user.username, timestamp: new Date().toISOString() });
-          listener = legacyListener(user, lastSeq, sender(ws), (code, reason) => ws.close(code, reason));
+          listener = legacyListener(user, lastSeq, sender(ws), ws.corked, (code, reason) => ws.close(code, reason));
           realtime.hub.join(room.id, room.slug, listener).catch((joinError) => {
             log.error({ err: joinError, room: room.slug }, 'could not join an old-protocol socket to its room');
             ws.close(1011, 'join failed');
@@ -155,29 +155,40 @@ export function legacySocketRoutes(deps: Deps) {
 }
 
 /** The room as the old protocol tells it: new messages and join/leave sentences, nothing else. */
-function legacyListener(user: User, after: number, send: (frame: Buffer) => void, close: (code: number, reason: string) => void): RoomListener {
+function legacyListener(
+  user: User,
+  after: number,
+  send: (frame: Buffer) => void,
+  corked: (write: () => void) => void,
+  close: (code: number, reason: string) => void,
+): RoomListener {
   return {
     user,
     sessionId: null,
     lastSeq: after,
     catchUp: 'stream',
     changes(changes: Change[], after: number, _last: number, memo: FrameMemo) {
-      for (const { message } of changes) {
-        // Only messages new to this socket (perhaps already edited: as they are now); the old
-        // protocol knows nothing of edits and deletes of what it has shown.
-        if (message.seq <= after || message.deletedAt !== null) continue;
-        send(memo.get(`legacy ${message.updatedSeq}`, () => JSON.stringify({ message_type: 'chat', ...item(message) } satisfies LegacyFrame)));
-      }
+      // A frame per message (the protocol has no other form); several at once leave in one write.
+      corked(() => {
+        for (const { message } of changes) {
+          // Only messages new to this socket (perhaps already edited: as they are now); the old
+          // protocol knows nothing of edits and deletes of what it has shown.
+          if (message.seq <= after || message.deletedAt !== null) continue;
+          send(memo.get(`legacy ${message.updatedSeq}`, () => JSON.stringify({ message_type: 'chat', ...item(message) } satisfies LegacyFrame)));
+        }
+      });
     },
     people() {},
     notices(groups: NoticeGroup[], memo: FrameMemo) {
       // One frame per group: a crowd's arrivals read "Ada, Bob, Cy and 40 others joined the chat".
-      groups.forEach(({ kind, notices }, i) => {
-        const first = notices[0]!;
-        const sentence = () => `${namesSentence(notices.map((notice) => notice.firstName))} ${kind} the chat`;
-        const at = notices[notices.length - 1]!.at.toISOString();
-        send(memo.get(`legacy notice ${i}`, () => JSON.stringify({ message_type: 'joined_chat', message: sentence(), firstname: first.firstName, username: first.username, timestamp: at } satisfies LegacyFrame)));
-      });
+      corked(() =>
+        groups.forEach(({ kind, notices }, i) => {
+          const first = notices[0]!;
+          const sentence = () => `${namesSentence(notices.map((notice) => notice.firstName))} ${kind} the chat`;
+          const at = notices[notices.length - 1]!.at.toISOString();
+          send(memo.get(`legacy notice ${i}`, () => JSON.stringify({ message_type: 'joined_chat', message: sentence(), firstname: first.firstName, username: first.username, timestamp: at } satisfies LegacyFrame)));
+        }),
+      );
     },
     reload() {},
     close,

@@ -20,6 +20,8 @@ export interface LiveSocket {
   readonly raw: WebSocket;
   readonly readyState: number;
   send(frame: string | Buffer): void;
+  /** Runs `write` with the connection corked: the frames it sends leave in one write to the kernel. */
+  corked(write: () => void): void;
   close(code?: number, reason?: string): void;
 }
 
@@ -104,7 +106,7 @@ export function serveUpgrades(server: Server, wss: WebSocketServer, fetch: Fetch
     try {
       wss.handleUpgrade(request, socket, head, (ws) => {
         wss.emit('connection', ws, request);
-        open(ws, handlers, facts, log, metrics);
+        open(ws, socket, handlers, facts, log, metrics);
       });
     } finally {
       wss.off('headers', addHeaders);
@@ -112,13 +114,21 @@ export function serveUpgrades(server: Server, wss: WebSocketServer, fetch: Fetch
   });
 }
 
-function open(ws: WebSocket, handlers: SocketHandlers, facts: SocketFacts, log: Logger, metrics: Metrics) {
+function open(ws: WebSocket, connection: Duplex, handlers: SocketHandlers, facts: SocketFacts, log: Logger, metrics: Metrics) {
   const live: LiveSocket = {
     raw: ws,
     get readyState() {
       return ws.readyState;
     },
     send: (frame) => ws.send(frame, { binary: false }),
+    corked: (write) => {
+      connection.cork();
+      try {
+        write();
+      } finally {
+        connection.uncork();
+      }
+    },
     close: (code, reason) => ws.close(code, reason),
   };
   const guarded = (what: string, run: () => unknown) => {
