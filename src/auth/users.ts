@@ -61,9 +61,21 @@ export async function findLookAlike(db: Db, username: string): Promise<User | nu
   return user ?? null;
 }
 
+const usersByIds = (db: Db) =>
+  prepared(db, 'users_by_ids', () =>
+    db
+      .select()
+      .from(users)
+      .where(sql`${users.id} = any(${sql.placeholder('ids')})`)
+      .prepare('users_by_ids'),
+  );
+
+// Every old-protocol socket and API request reads its token's holder: read together under load.
+const userReader = (db: Db) =>
+  prepared(db, 'user_reader', () => readTogether(async (ids: number[]) => new Map((await usersByIds(db).execute({ ids })).map((user) => [user.id, user]))));
+
 export async function findUserById(db: Db, id: number): Promise<User | null> {
-  const [user] = await db.select().from(users).where(eq(users.id, id));
-  return user ?? null;
+  return (await userReader(db)(id)) ?? null;
 }
 
 /** What lists of people show of each. */
