@@ -1,8 +1,7 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
-import { prepared } from '../db/prepared.js';
-import { readTogether } from '../read-together.js';
+import { keyedReader } from '../db/prepared.js';
 import { type User, sessions, users } from '../db/schema.js';
 import { generateToken, tokenId } from './tokens.js';
 
@@ -113,20 +112,19 @@ async function readSession(db: Db, id: string, now: number): Promise<{ session: 
   return row;
 }
 
-const sessionsWithUsers = (db: Db) =>
-  prepared(db, 'sessions_with_users', () =>
-    db
-      .select({ session: sessions, user: users })
-      .from(sessions)
-      .innerJoin(users, eq(sessions.userId, users.id))
-      .where(sql`${sessions.id} = any(${sql.placeholder('ids')})`)
-      .prepare('sessions_with_users'),
-  );
-
 // A crowd connecting at once reads many sessions: read together under load.
 const sessionReader = (db: Db) =>
-  prepared(db, 'session_reader', () =>
-    readTogether(async (ids: string[]) => new Map((await sessionsWithUsers(db).execute({ ids })).map((row) => [row.session.id, row]))),
+  keyedReader(
+    db,
+    'sessions_with_users',
+    (ids) =>
+      db
+        .select({ session: sessions, user: users })
+        .from(sessions)
+        .innerJoin(users, eq(sessions.userId, users.id))
+        .where(sql`${sessions.id} = any(${ids})`)
+        .prepare('sessions_with_users'),
+    (row) => row.session.id,
   );
 
 /** Looks the token up by its hash; ends it when idle or too old; otherwise pushes the idle expiry on. */

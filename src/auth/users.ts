@@ -1,6 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { prepared } from '../db/prepared.js';
-import { readTogether } from '../read-together.js';
+import { keyedReader } from '../db/prepared.js';
 import type { Db } from '../db/client.js';
 import { settings, type User, users } from '../db/schema.js';
 import { usernameSkeleton } from './usernames.js';
@@ -61,18 +60,9 @@ export async function findLookAlike(db: Db, username: string): Promise<User | nu
   return user ?? null;
 }
 
-const usersByIds = (db: Db) =>
-  prepared(db, 'users_by_ids', () =>
-    db
-      .select()
-      .from(users)
-      .where(sql`${users.id} = any(${sql.placeholder('ids')})`)
-      .prepare('users_by_ids'),
-  );
-
 // Every old-protocol socket and API request reads its token's holder: read together under load.
 const userReader = (db: Db) =>
-  prepared(db, 'user_reader', () => readTogether(async (ids: number[]) => new Map((await usersByIds(db).execute({ ids })).map((user) => [user.id, user]))));
+  keyedReader(db, 'users_by_ids', (ids) => db.select().from(users).where(sql`${users.id} = any(${ids})`).prepare('users_by_ids'), (user) => user.id);
 
 export async function findUserById(db: Db, id: number): Promise<User | null> {
   return (await userReader(db)(id)) ?? null;
@@ -81,18 +71,19 @@ export async function findUserById(db: Db, id: number): Promise<User | null> {
 /** What lists of people show of each. */
 export type PublicPerson = Pick<User, 'id' | 'username' | 'firstName' | 'lastName' | 'icon' | 'isGuest'>;
 
-const peopleByIds = (db: Db) =>
-  prepared(db, 'people_by_ids', () =>
-    db
-      .select({ id: users.id, username: users.username, firstName: users.firstName, lastName: users.lastName, icon: users.icon, isGuest: users.isGuest })
-      .from(users)
-      .where(sql`${users.id} = any(${sql.placeholder('ids')})`)
-      .prepare('people_by_ids'),
-  );
-
 // Every room page and presence list names the people here: read together under load.
 const personReader = (db: Db) =>
-  prepared(db, 'person_reader', () => readTogether(async (ids: number[]) => new Map((await peopleByIds(db).execute({ ids })).map((person) => [person.id, person]))));
+  keyedReader(
+    db,
+    'people_by_ids',
+    (ids) =>
+      db
+        .select({ id: users.id, username: users.username, firstName: users.firstName, lastName: users.lastName, icon: users.icon, isGuest: users.isGuest })
+        .from(users)
+        .where(sql`${users.id} = any(${ids})`)
+        .prepare('people_by_ids'),
+    (person) => person.id,
+  );
 
 /** The people with these ids, in no particular order; ids of no one are left out. */
 export async function findPeopleByIds(db: Db, ids: number[]): Promise<PublicPerson[]> {

@@ -1,3 +1,5 @@
+import { type Placeholder, sql } from 'drizzle-orm';
+import { readTogether } from '../read-together.js';
 import type { Db } from './client.js';
 
 const built = new WeakMap<Db, Map<string, unknown>>();
@@ -13,4 +15,24 @@ export function prepared<T>(db: Db, name: string, build: (db: Db) => T): T {
   let query = queries.get(name) as T | undefined;
   if (query === undefined) queries.set(name, (query = build(db)));
   return query;
+}
+
+/** A prepared select of the rows whose key is any of `$keys`. */
+type ByKeys<K, Row> = { execute(values: { keys: K[] }): Promise<Row[]> };
+
+/**
+ * One row by its key, from a hot prepared select of `key = any($keys)` (built once per database by
+ * `prepare`, given the placeholder to compare with), the keys asked for while other reads are under
+ * way going together in one query (`readTogether`). A key of no row reads as undefined.
+ */
+export function keyedReader<K, Row>(
+  db: Db,
+  name: string,
+  prepare: (keys: Placeholder<'keys'>) => ByKeys<K, Row>,
+  keyOf: (row: Row) => K,
+): (key: K) => Promise<Row | undefined> {
+  return prepared(db, name, () => {
+    const query = prepare(sql.placeholder('keys'));
+    return readTogether(async (keys: K[]) => new Map((await query.execute({ keys })).map((row) => [keyOf(row), row])));
+  });
 }

@@ -1,6 +1,6 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { prepared } from '../db/prepared.js';
+import { keyedReader, prepared } from '../db/prepared.js';
 import { readTogether } from '../read-together.js';
 import { messages, type Room, rooms } from '../db/schema.js';
 import { roomImageUrl } from './images.js';
@@ -15,20 +15,9 @@ export async function listRooms(db: Db): Promise<Room[]> {
   return (await roomLister(db)(0))!;
 }
 
-const roomsBySlugs = (db: Db) =>
-  prepared(db, 'rooms_by_slugs', () =>
-    db
-      .select()
-      .from(rooms)
-      .where(sql`${rooms.slug} = any(${sql.placeholder('slugs')})`)
-      .prepare('rooms_by_slugs'),
-  );
-
 // Every request in a room (its page, its socket, a send) reads the room: read together under load.
 const roomReader = (db: Db) =>
-  prepared(db, 'room_reader', () =>
-    readTogether(async (slugs: string[]) => new Map((await roomsBySlugs(db).execute({ slugs })).map((room) => [room.slug, room]))),
-  );
+  keyedReader(db, 'rooms_by_slugs', (slugs) => db.select().from(rooms).where(sql`${rooms.slug} = any(${slugs})`).prepare('rooms_by_slugs'), (room) => room.slug);
 
 /** The room as it is now (read after this call, perhaps together with other requests' reads). */
 export async function findRoomBySlug(db: Db, slug: string): Promise<Room | null> {
